@@ -1,0 +1,45 @@
+# The two commands a new machine needs: `make run` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres:postgres@127.0.0.1:5432/xiangzhi
+
+.PHONY: run test lint bench messages clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py demo_town
+	@echo "Serving http://127.0.0.1:8000 — log in as cadre1 / xiangzhi-demo"
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# SQLite always; PostgreSQL too when DATABASE_URL is set or a server answers on 127.0.0.1:5432.
+test: $(BIN)/.installed lint
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	@echo "== tests on SQLite =="
+	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider
+	@url="$${DATABASE_URL:-}"; \
+	if [ -z "$$url" ] && $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then url="$(PG_URL)"; fi; \
+	if [ -n "$$url" ]; then \
+	  echo "== tests on PostgreSQL =="; DATABASE_URL="$$url" XIANGZHI_EXPECT_PG=1 $(BIN)/pytest -p no:cacheprovider; \
+	elif [ "$${CI:-}" = "true" ]; then \
+	  echo "CI: PostgreSQL is required and not reachable"; exit 1; \
+	else echo "NOTICE: PostgreSQL not reachable on 127.0.0.1:5432 — PostgreSQL run SKIPPED"; fi
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/search.py
+
+messages: $(BIN)/.installed
+	cd xiangzhi && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete && ../$(BIN)/django-admin compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) var

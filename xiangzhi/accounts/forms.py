@@ -1,0 +1,33 @@
+from django import forms
+from django.contrib.auth.forms import PasswordChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from xiangzhi.registry.models import Village, VillageGroup
+
+from .choices import Role
+
+
+class ServicePasswordChangeForm(PasswordChangeForm):
+    """Django's form for the checks; the save goes through accounts.services."""
+
+    def save(self, commit=True):
+        from .services import user_change_password
+
+        return user_change_password(user=self.user, new_password=self.cleaned_data["new_password1"])
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(label=_("username"), max_length=150)
+    display_name = forms.CharField(label=_("display name"), max_length=60, required=False)
+    role = forms.ChoiceField(label=_("role"), choices=[c for c in Role.choices if c[0] != Role.RESIDENT])
+    village = forms.ModelChoiceField(label=_("village"), queryset=Village.objects.none(), required=False)
+    groups = forms.ModelMultipleChoiceField(
+        label=_("village groups"), queryset=VillageGroup.objects.none(), required=False
+    )
+    password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput, min_length=8)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = Village.objects.restrict(user, "view")
+        self.fields["groups"].queryset = VillageGroup.objects.restrict(user, "view").select_related("village")
+        self.fields["groups"].label_from_instance = lambda g: f"{g.village.name} {g.name}"

@@ -1,0 +1,9 @@
+"""/api/v1/: every app's API router in one place."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("xiangzhi.core.api.urls")),
+    path("", include("xiangzhi.accounts.api.urls")),
+    path("registry/", include("xiangzhi.registry.api.urls")),
+]

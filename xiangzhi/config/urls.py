@@ -1,0 +1,21 @@
+"""Top-level URLs: pages per app, the versioned API, its schema and docs."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("", include("xiangzhi.core.urls")),
+    path("accounts/", include("xiangzhi.accounts.urls")),
+    path("registry/", include("xiangzhi.registry.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("xiangzhi.config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("django-admin/", admin.site.urls),
+]
+
+handler400 = "xiangzhi.core.views.error_400"
+handler403 = "xiangzhi.core.views.error_403"
+handler404 = "xiangzhi.core.views.error_404"
+handler500 = "xiangzhi.core.views.error_500"

@@ -1,0 +1,32 @@
+"""The audit log over the API, with the page's filters."""
+
+from rest_framework import serializers
+
+from ..filtersets import AuditEntryFilter
+from ..models import AuditEntry
+from .base import RestrictedReadOnlyViewSet
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "id",
+            "created_at",
+            "actor_name",
+            "action",
+            "target_type",
+            "target_id",
+            "target_repr",
+            "before",
+            "after",
+            "ip_address",
+            "request_id",
+        ]
+
+
+class AuditEntryViewSet(RestrictedReadOnlyViewSet):
+    queryset = AuditEntry.objects.all()
+    serializer_class = AuditEntrySerializer
+    filterset_class = AuditEntryFilter
+    restrict_action = "view_audit"

@@ -1,0 +1,224 @@
+"""Registry API shapes. Personal numbers leave the server masked; full values only through reveal endpoints."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from xiangzhi.accounts import roles
+
+from ..choices import MembershipEnd, PhoneHolder, Relationship, ResidenceStatus, Sex
+from ..models import ContactPhone, FlagType, Household, Resident, ResidentFlag, Village, VillageGroup
+
+
+class VillageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Village
+        fields = ["id", "name", "kind", "code"]
+
+
+class VillageGroupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = VillageGroup
+        fields = ["id", "village", "number", "name"]
+
+
+class FlagTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FlagType
+        fields = ["id", "code", "name", "emergency", "has_level"]
+
+
+class PhoneSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(source="number_masked")
+
+    class Meta:
+        model = ContactPhone
+        fields = ["id", "number", "holder", "holder_name", "priority", "note"]
+
+
+class ResidentFlagSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="flag.code")
+    name = serializers.CharField(source="flag.name")
+    emergency = serializers.BooleanField(source="flag.emergency")
+
+    class Meta:
+        model = ResidentFlag
+        fields = ["code", "name", "emergency", "level"]
+
+
+class ResidentSerializer(serializers.ModelSerializer):
+    id_number = serializers.SerializerMethodField()
+    phones = PhoneSerializer(many=True, read_only=True)
+    flags = ResidentFlagSerializer(many=True, read_only=True)
+    age = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Resident
+        fields = [
+            "id",
+            "household",
+            "name",
+            "sex",
+            "birth_date",
+            "age",
+            "id_status",
+            "id_number",
+            "no_id_reason",
+            "residence_status",
+            "notes",
+            "phones",
+            "flags",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_id_number(self, obj):
+        # Shop clerks, duty officers and grid workers do not see ID numbers at all, not even masked.
+        if not roles.can(self.context["request"].user, roles.REVEAL_ID):
+            return None
+        return obj.id_number_masked
+
+
+class MemberSerializer(serializers.Serializer):
+    relationship = serializers.CharField()
+    resident = ResidentSerializer()
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    group_name = serializers.CharField(source="group.name", read_only=True)
+    head_name = serializers.CharField(source="head.name", read_only=True, default=None)
+
+    class Meta:
+        model = Household
+        fields = [
+            "id",
+            "number",
+            "village",
+            "village_name",
+            "group",
+            "group_name",
+            "address",
+            "house_number",
+            "latitude",
+            "longitude",
+            "head",
+            "head_name",
+            "status",
+            "created_at",
+            "updated_at",
+            "confirmed_at",
+        ]
+        read_only_fields = ["village", "head", "status", "created_at", "updated_at", "confirmed_at"]
+
+
+class HouseholdCardSerializer(serializers.Serializer):
+    household = HouseholdSerializer()
+    members = MemberSerializer(many=True)
+    call_list = serializers.SerializerMethodField()
+
+    @extend_schema_field(PhoneSerializer(many=True))
+    def get_call_list(self, card):
+        return [
+            {**PhoneSerializer(phone).data, "resident": resident.pk, "resident_name": resident.name}
+            for phone, resident in card.call_list
+        ]
+
+
+class HouseholdCreateSerializer(serializers.Serializer):
+    group = serializers.PrimaryKeyRelatedField(queryset=VillageGroup.objects.all())
+    number = serializers.CharField(max_length=32)
+    address = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    house_number = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True, min_value=-90, max_value=90
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True, min_value=-180, max_value=180
+    )
+
+
+class PhoneInputSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=20)
+    holder = serializers.ChoiceField(choices=PhoneHolder.choices, default=PhoneHolder.SELF)
+    holder_name = serializers.CharField(max_length=60, required=False, default="", allow_blank=True)
+    priority = serializers.IntegerField(min_value=1, max_value=9, default=1)
+    note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class FlagInputSerializer(serializers.Serializer):
+    code = serializers.SlugRelatedField(slug_field="code", queryset=FlagType.objects.all(), source="flag")
+    level = serializers.IntegerField(min_value=1, max_value=4, required=False, allow_null=True)
+
+
+class ResidentWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=60)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True, default="")
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    id_number = serializers.CharField(max_length=40, required=False, allow_null=True, allow_blank=True)
+    no_id_reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    residence_status = serializers.ChoiceField(
+        choices=ResidenceStatus.choices[:3], default=ResidenceStatus.AT_HOME
+    )
+    notes = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+    phones = PhoneInputSerializer(many=True, required=False)
+    flags = FlagInputSerializer(many=True, required=False)
+
+
+class ResidentAddSerializer(ResidentWriteSerializer):
+    relationship = serializers.ChoiceField(choices=Relationship.choices)
+
+
+class MembershipEndSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=[MembershipEnd.DECEASED, MembershipEnd.MOVED_OUT, MembershipEnd.REMOVED]
+    )
+    note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class MoveSerializer(serializers.Serializer):
+    household = serializers.IntegerField()
+    relationship = serializers.ChoiceField(choices=Relationship.choices)
+
+
+class RelationshipMapField(serializers.DictField):
+    child = serializers.ChoiceField(choices=Relationship.choices)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return {int(k): v for k, v in value.items()}
+        except ValueError:
+            raise serializers.ValidationError("keys are resident ids") from None
+
+
+class ChangeHeadSerializer(serializers.Serializer):
+    new_head = serializers.IntegerField()
+    relationships = RelationshipMapField()
+
+
+class SplitSerializer(serializers.Serializer):
+    members = RelationshipMapField()
+    number = serializers.CharField(max_length=32)
+    group = serializers.IntegerField(required=False, allow_null=True)
+    address = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    house_number = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
+
+
+class MergeSerializer(serializers.Serializer):
+    source = serializers.IntegerField()
+    relationships = RelationshipMapField()
+
+
+class SearchHitSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    score = serializers.IntegerField()
+    household = HouseholdSerializer()
+    resident_id = serializers.IntegerField(source="resident.pk", default=None)
+    resident_name = serializers.CharField(source="resident.name", default=None)
+    resident_sex = serializers.CharField(source="resident.sex", default=None)
+    resident_age = serializers.IntegerField(source="resident.age", default=None)
+
+
+class RevealSerializer(serializers.Serializer):
+    value = serializers.CharField()

@@ -1,0 +1,256 @@
+"""Registry API: the same selectors and services as the pages, behind restrict()."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from xiangzhi.accounts import roles
+from xiangzhi.core.api.base import RestrictedReadOnlyViewSet, RestrictedViewSetMixin
+
+from .. import search as search_module
+from .. import selectors, services
+from ..models import ContactPhone, Household, Resident, ResidentFlag, Village, VillageGroup
+from . import serializers as s
+
+
+def _need(user, action):
+    if not roles.can(user, action):
+        raise NotFound
+
+
+class VillageViewSet(RestrictedReadOnlyViewSet):
+    queryset = Village.objects.all()
+    serializer_class = s.VillageSerializer
+
+
+class VillageGroupViewSet(RestrictedReadOnlyViewSet):
+    queryset = VillageGroup.objects.all()
+    serializer_class = s.VillageGroupSerializer
+    filterset_fields = ["village"]
+
+    def scoped(self, qs):
+        return qs.order_by("village_id", "number")
+
+
+def _phones_input(data):
+    return [services.PhoneInput(**p) for p in data.get("phones", [])]
+
+
+def _flags_input(data):
+    return [services.FlagInput(flag=f["flag"], level=f.get("level")) for f in data.get("flags", [])]
+
+
+class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Household.objects.all()
+    serializer_class = s.HouseholdSerializer
+    filterset_fields = ["village", "group", "status", "number"]
+
+    def scoped(self, qs):
+        return qs.select_related("village", "group", "head").order_by("number")
+
+    def _card(self, pk):
+        return selectors.household_card(user=self.request.user, pk=pk)
+
+    @extend_schema(responses=s.HouseholdCardSerializer)
+    def retrieve(self, request, pk=None):
+        return Response(s.HouseholdCardSerializer(self._card(pk), context={"request": request}).data)
+
+    @extend_schema(request=s.HouseholdCreateSerializer, responses=s.HouseholdSerializer)
+    def create(self, request):
+        _need(request.user, roles.CHANGE)
+        data = s.HouseholdCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        household = services.household_create(actor=request.user, **data.validated_data)
+        return Response(s.HouseholdSerializer(household).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ResidentAddSerializer, responses=s.ResidentSerializer)
+    @action(detail=True, methods=["post"])
+    def members(self, request, pk=None):
+        _need(request.user, roles.CHANGE)
+        household = self._card(pk).household
+        data = s.ResidentAddSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        phones, flags = _phones_input(v), _flags_input(v)
+        v.pop("phones", None)
+        v.pop("flags", None)
+        resident = services.resident_add(
+            actor=request.user, household=household, phones=phones, flags=flags, **v
+        )
+        return Response(s.ResidentSerializer(resident, context={"request": request}).data, status=201)
+
+    @extend_schema(request=None, responses=s.HouseholdSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        _need(request.user, roles.CHANGE)
+        household = services.household_confirm(actor=request.user, household=self._card(pk).household)
+        return Response(s.HouseholdSerializer(household).data)
+
+    @extend_schema(request=s.ChangeHeadSerializer, responses=s.HouseholdCardSerializer)
+    @action(detail=True, methods=["post"], url_path="change-head")
+    def change_head(self, request, pk=None):
+        _need(request.user, roles.CHANGE)
+        card = self._card(pk)
+        data = s.ChangeHeadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        new_head = next(
+            (m.resident for m in card.members if m.resident.pk == data.validated_data["new_head"]), None
+        )
+        if new_head is None:
+            raise NotFound
+        services.household_change_head(
+            actor=request.user,
+            household=card.household,
+            new_head=new_head,
+            relationships=data.validated_data["relationships"],
+        )
+        return Response(s.HouseholdCardSerializer(self._card(pk), context={"request": request}).data)
+
+    @extend_schema(request=s.SplitSerializer, responses=s.HouseholdSerializer)
+    @action(detail=True, methods=["post"])
+    def split(self, request, pk=None):
+        _need(request.user, roles.CHANGE)
+        card = self._card(pk)
+        data = s.SplitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        group_id = v.pop("group", None)
+        group = selectors.groups_for(user=request.user).get(pk=group_id) if group_id else None
+        new = services.household_split(actor=request.user, household=card.household, group=group, **v)
+        return Response(s.HouseholdSerializer(new).data, status=201)
+
+    @extend_schema(request=s.MergeSerializer, responses=s.HouseholdSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        _need(request.user, roles.CHANGE)
+        target = self._card(pk).household
+        data = s.MergeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        source = self._card(data.validated_data["source"]).household
+        services.household_merge(
+            actor=request.user,
+            source=source,
+            target=target,
+            relationships=data.validated_data["relationships"],
+        )
+        return Response(s.HouseholdSerializer(target).data)
+
+
+class ResidentViewSet(RestrictedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Resident.objects.all()
+    serializer_class = s.ResidentSerializer
+    filterset_fields = ["household", "sex", "residence_status", "id_status"]
+    http_method_names = ["get", "put", "post", "head", "options"]
+
+    def scoped(self, qs):
+        return (
+            qs.select_related("household")
+            .prefetch_related(
+                "phones", Prefetch("flags", queryset=ResidentFlag.objects.select_related("flag"))
+            )
+            .order_by("pk")
+        )
+
+    def _get(self, pk, action=roles.VIEW):
+        return selectors.resident_get(user=self.request.user, pk=pk, action=action)
+
+    @extend_schema(request=s.ResidentWriteSerializer, responses=s.ResidentSerializer)
+    def update(self, request, pk=None, partial=False):
+        _need(request.user, roles.CHANGE)
+        resident = self._get(pk, roles.CHANGE)
+        data = s.ResidentWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        phones = _phones_input(v) if "phones" in v else None
+        flags = _flags_input(v) if "flags" in v else None
+        v.pop("phones", None)
+        v.pop("flags", None)
+        if not roles.can(request.user, roles.REVEAL_ID):
+            v["id_number"] = None  # may not touch what it may not see
+        v.setdefault("birth_date", None)
+        resident = services.resident_update(
+            actor=request.user,
+            resident=resident,
+            phones=phones,
+            flags=flags,
+            **{**v, "id_number": v.get("id_number") or None},
+        )
+        return Response(s.ResidentSerializer(self._get(resident.pk), context={"request": request}).data)
+
+    @extend_schema(request=s.MembershipEndSerializer, responses=s.ResidentSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        _need(request.user, roles.CHANGE)
+        resident = self._get(pk, roles.CHANGE)
+        data = s.MembershipEndSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.membership_end(actor=request.user, resident=resident, **data.validated_data)
+        return Response(s.ResidentSerializer(self._get(pk), context={"request": request}).data)
+
+    @extend_schema(request=s.MoveSerializer, responses=s.ResidentSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        _need(request.user, roles.CHANGE)
+        resident = self._get(pk, roles.CHANGE)
+        data = s.MoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        household = Household.objects.restrict(request.user, roles.CHANGE).get(
+            pk=data.validated_data["household"]
+        )
+        services.resident_move(
+            actor=request.user,
+            resident=resident,
+            household=household,
+            relationship=data.validated_data["relationship"],
+        )
+        return Response(s.ResidentSerializer(self._get(pk), context={"request": request}).data)
+
+    @extend_schema(request=None, responses=s.RevealSerializer)
+    @action(detail=True, methods=["post"], url_path="reveal-id")
+    def reveal_id(self, request, pk=None):
+        _need(request.user, roles.REVEAL_ID)
+        resident = self._get(pk, roles.REVEAL_ID)
+        return Response({"value": services.resident_reveal_id(actor=request.user, resident=resident)})
+
+
+class PhoneRevealView(APIView):
+    @extend_schema(request=None, responses=s.RevealSerializer)
+    def post(self, request, pk):
+        _need(request.user, roles.REVEAL_PHONE)
+        phone = (
+            ContactPhone.objects.restrict(request.user, roles.REVEAL_PHONE)
+            .select_related("resident")
+            .get(pk=pk)
+        )
+        return Response({"value": services.phone_reveal(actor=request.user, phone=phone)})
+
+
+class SearchView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True)], responses=s.SearchHitSerializer(many=True)
+    )
+    def get(self, request):
+        _need(request.user, roles.VIEW)
+        hits = search_module.search(request.user, request.query_params.get("q", ""))
+        return Response(s.SearchHitSerializer(hits, many=True).data)
+
+
+class DashboardView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("village", int), OpenApiParameter("group", int)], responses=dict
+    )
+    def get(self, request):
+        _need(request.user, roles.VIEW)
+        village, group = request.query_params.get("village"), request.query_params.get("group")
+        if village and not selectors.villages_for(user=request.user).filter(pk=village).exists():
+            raise NotFound
+        if group and not selectors.groups_for(user=request.user).filter(pk=group).exists():
+            raise NotFound
+        stats = selectors.dashboard(user=request.user, village_id=village, group_id=group)
+        stats["flags"] = [{"code": f.code, "name": f.name, "count": n} for f, n in stats["flags"]]
+        stats["by_status"] = [{"status": str(label), "count": n} for label, n in stats["by_status"]]
+        return Response(stats)

@@ -1,0 +1,437 @@
+"""A realistic, deterministic demo town (and county-scale data for benchmarks).
+
+The reference town is 宝兴镇 of the BRIEF: 6,975 households and 26,551 residents in 15 villages and communities
+of 120 groups. Rows are written in bulk (this is seed data, not user writes), with the same encryption, blind
+indexes and search keys as the services produce.
+"""
+
+import datetime
+import functools
+import random
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from xiangzhi.core.crypto import blind_index
+
+from . import search
+from .choices import IdStatus, PhoneHolder, Relationship, ResidenceStatus, VillageKind
+from .idnumber import check_character
+from .models import (
+    ContactPhone,
+    FlagType,
+    Household,
+    Membership,
+    Resident,
+    ResidentFlag,
+    SearchToken,
+    Town,
+    Village,
+    VillageGroup,
+)
+
+REFERENCE_RESIDENTS = 26_551
+REFERENCE_HOUSEHOLDS = 6_975
+VILLAGE_NAMES = [
+    ("宝兴社区", VillageKind.COMMUNITY),
+    ("玉峰村", VillageKind.VILLAGE),
+    ("高峰村", VillageKind.VILLAGE),
+    ("金星村", VillageKind.VILLAGE),
+    ("双河村", VillageKind.VILLAGE),
+    ("石岭村", VillageKind.VILLAGE),
+    ("大佛村", VillageKind.VILLAGE),
+    ("龙水村", VillageKind.VILLAGE),
+    ("青杠村", VillageKind.VILLAGE),
+    ("红星村", VillageKind.VILLAGE),
+    ("新桥社区", VillageKind.COMMUNITY),
+    ("柏林村", VillageKind.VILLAGE),
+    ("三驱村", VillageKind.VILLAGE),
+    ("太平村", VillageKind.VILLAGE),
+    ("永兴村", VillageKind.VILLAGE),
+]
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪"
+    "范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+# Heavier weights for the surnames most common in Chongqing.
+SURNAME_WEIGHTS = [12, 11, 10, 9, 8, 6, 5, 5, 4, 4] + [2] * 30 + [1] * (len(SURNAMES) - 40)
+GIVEN_MALE = "伟强军勇杰涛明超亮刚平辉鹏华飞鑫波斌宇浩凯健俊帆林峰磊建国志成海文兵德顺福贵忠良"
+GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀英华玲桂兰萍红梅琴云莲菊凤珍燕婷雪倩颖慧琳佳欣月春翠"
+MINORITY_NAMES = ["阿依古丽·买买提", "热依拉·艾力", "扎西·多吉", "次仁·卓玛", "阿卜杜·热合曼"]
+AREA_CODES = ["500111"] * 9 + ["500225", "510322", "500230"]
+CENTER = (29.70, 105.72)  # WGS-84, near 大足
+
+
+@dataclass
+class Person:
+    name: str
+    sex: str
+    birth: datetime.date
+    relationship: str
+    status: str = ResidenceStatus.AT_HOME
+    id_number: str | None = None
+    no_id_reason: str = ""
+    phones: list[tuple[str, str, str, int]] = field(
+        default_factory=list
+    )  # number, holder, holder name, priority
+    flags: list[tuple[str, int | None]] = field(default_factory=list)
+
+
+class Generator:
+    def __init__(self, seed: int, today: datetime.date):
+        self.rnd = random.Random(seed)
+        self.today = today
+        self.ids: set[str] = set()
+        self.phones: set[str] = set()
+
+    def surname(self) -> str:
+        return self.rnd.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
+
+    def name(self, sex: str, surname: str | None = None) -> str:
+        if self.rnd.random() < 0.002:
+            return self.rnd.choice(MINORITY_NAMES)
+        pool = GIVEN_MALE if sex == "M" else GIVEN_FEMALE
+        given = self.rnd.choice(pool) + (self.rnd.choice(pool) if self.rnd.random() < 0.7 else "")
+        return (surname or self.surname()) + given
+
+    def birth(self, low: int, high: int) -> datetime.date:
+        age_days = self.rnd.randint(low * 365, high * 365 + 364)
+        return self.today - datetime.timedelta(days=max(age_days, 1))
+
+    def id_number(self, birth: datetime.date, sex: str) -> str:
+        while True:
+            seq = self.rnd.randrange(0, 999)
+            if (seq % 2 == 1) != (sex == "M"):
+                seq = (seq + 1) % 1000
+            body = f"{self.rnd.choice(AREA_CODES)}{birth:%Y%m%d}{seq:03d}"
+            number = body + check_character(body)
+            if number not in self.ids:
+                self.ids.add(number)
+                return number
+
+    def phone(self) -> str:
+        while True:
+            number = self.rnd.choice(["13", "15", "18", "19", "17"]) + f"{self.rnd.randrange(10**9):09d}"
+            if number not in self.phones:
+                self.phones.add(number)
+                return number
+
+    def household_sizes(self, households: int, residents: int) -> list[int]:
+        sizes = self.rnd.choices([1, 2, 3, 4, 5, 6, 7], weights=[11, 22, 22, 22, 14, 7, 2], k=households)
+        diff = residents - sum(sizes)
+        while diff:
+            i = self.rnd.randrange(households)
+            if diff > 0 and sizes[i] < 9:
+                sizes[i] += 1
+                diff -= 1
+            elif diff < 0 and sizes[i] > 1:
+                sizes[i] -= 1
+                diff += 1
+        return sizes
+
+    def family(self, size: int) -> list[Person]:
+        rnd = self.rnd
+        surname = self.surname()
+        head_sex = "M" if rnd.random() < 0.82 else "F"
+        if size == 1:
+            head_age = rnd.randint(62, 92) if rnd.random() < 0.6 else rnd.randint(25, 61)
+        else:
+            head_age = rnd.randint(30, 78)
+        head = Person(
+            self.name(head_sex, surname), head_sex, self.birth(head_age, head_age), Relationship.HEAD
+        )
+        people = [head]
+        if size >= 2 and rnd.random() < 0.88:
+            sex = "F" if head_sex == "M" else "M"
+            age = max(20, head_age + rnd.randint(-5, 3))
+            people.append(Person(self.name(sex), sex, self.birth(age, age), Relationship.SPOUSE))
+        if len(people) < size and head_age >= 50 and rnd.random() < 0.15 and head_age < 70:
+            sex = rnd.choice("MF")
+            age = head_age + rnd.randint(22, 30)
+            people.append(
+                Person(
+                    self.name(sex, surname if sex == "M" else None),
+                    sex,
+                    self.birth(age, age),
+                    Relationship.FATHER if sex == "M" else Relationship.MOTHER,
+                )
+            )
+        child_gen = []
+        while len(people) < size:
+            if head_age >= 55 and child_gen and rnd.random() < 0.5:
+                parent_age = (self.today - child_gen[0].birth).days // 365
+                sex = rnd.choice("MF")
+                age = rnd.randint(0, max(0, min(parent_age - 20, 17)))
+                people.append(
+                    Person(
+                        self.name(sex, surname),
+                        sex,
+                        self.birth(age, age),
+                        Relationship.GRANDSON if sex == "M" else Relationship.GRANDDAUGHTER,
+                    )
+                )
+            elif head_age >= 50 and child_gen and rnd.random() < 0.35:
+                sex = "F" if child_gen[0].sex == "M" else "M"
+                age = max(18, (self.today - child_gen[0].birth).days // 365 + rnd.randint(-3, 3))
+                people.append(
+                    Person(
+                        self.name(sex),
+                        sex,
+                        self.birth(age, age),
+                        Relationship.DAUGHTER_IN_LAW if sex == "F" else Relationship.SON_IN_LAW,
+                    )
+                )
+            else:
+                sex = rnd.choice("MF")
+                age = max(0, head_age - rnd.randint(22, 34))
+                child = Person(
+                    self.name(sex, surname),
+                    sex,
+                    self.birth(age, age),
+                    Relationship.SON if sex == "M" else Relationship.DAUGHTER,
+                )
+                child_gen.append(child)
+                people.append(child)
+        for person in people:
+            self.details(person)
+        self.household_flags(people)
+        return people
+
+    def age(self, person: Person) -> int:
+        return (self.today - person.birth).days // 365
+
+    def details(self, p: Person) -> None:
+        rnd, age = self.rnd, self.age(p)
+        if 18 <= age <= 55 and rnd.random() < 0.32:
+            p.status = ResidenceStatus.MIGRANT
+        elif 18 <= age <= 22 and rnd.random() < 0.3:
+            p.status = ResidenceStatus.STUDYING
+        if age < 1 and rnd.random() < 0.4:
+            p.no_id_reason = "新生儿，尚未办理身份证"
+        else:
+            p.id_number = self.id_number(p.birth, p.sex)
+        if (16 <= age <= 70 and rnd.random() < 0.88) or (age > 70 and rnd.random() < 0.35):
+            p.phones.append((self.phone(), PhoneHolder.SELF, "", 1))
+        if rnd.random() < 0.06 and age >= 5:
+            p.flags.append(("disabled", rnd.choices([1, 2, 3, 4], weights=[1, 2, 3, 4])[0]))
+        if age >= 18 and rnd.random() < 0.05:
+            p.flags.append(("party_member", None))
+        if p.sex == "M" and 22 <= age <= 75 and rnd.random() < 0.025:
+            p.flags.append(("veteran", None))
+
+    def household_flags(self, people: list[Person]) -> None:
+        rnd = self.rnd
+        at_home = [p for p in people if p.status == ResidenceStatus.AT_HOME]
+        working_away = [p for p in people if p.status == ResidenceStatus.MIGRANT]
+        elderly = [p for p in at_home if self.age(p) >= 65]
+        children = [p for p in at_home if self.age(p) < 16]
+        home_adults = [p for p in at_home if 18 <= self.age(p) < 65]
+        if len(people) == 1 and elderly:
+            elderly[0].flags.append(("elderly_alone", None))
+        if working_away and not home_adults:
+            for p in elderly:
+                p.flags.append(("left_behind_elderly", None))
+            for p in children:
+                p.flags.append(("left_behind_child", None))
+        # Elderly people's calls go first to a child in the city who answers for them.
+        for p in elderly:
+            if working_away:
+                answerer = working_away[0]
+                if answerer.phones:
+                    p.phones.append(
+                        (answerer.phones[0][0], PhoneHolder.CHILD, answerer.name, len(p.phones) + 1)
+                    )
+            elif len(people) == 1 and rnd.random() < 0.7:
+                p.phones.append(
+                    (self.phone(), PhoneHolder.CHILD, self.name(rnd.choice("MF")), len(p.phones) + 1)
+                )
+        roll = rnd.random()
+        head = people[0]
+        if roll < 0.045:
+            head.flags.append(("dibao", None))
+        elif roll < 0.12:
+            head.flags.append(("lifted_poverty", None))
+            if rnd.random() < 0.12:
+                head.flags.append(("relapse_watch", None))
+        if elderly and len(people) <= 2 and rnd.random() < 0.04:
+            elderly[0].flags.append(("tekun", None))
+
+
+@functools.cache
+def _pinyin_keys(name: str) -> frozenset[str]:
+    return frozenset(search.resident_keys(name, [], None))
+
+
+def _keys(person_name: str, phones: list[str], id_number: str | None) -> set[str]:
+    keys = set(_pinyin_keys(person_name))
+    for number in phones:
+        keys.add(search.PHONE_TAIL + blind_index("phone-tail", number[-search.TAIL :]))
+        keys.add(search.PHONE_FULL + blind_index("phone", number))
+    if id_number:
+        keys.add(search.ID_TAIL + blind_index("id-tail", id_number[-search.TAIL :]))
+        keys.add(search.ID_FULL + blind_index("id", id_number))
+    return keys
+
+
+def build_town(
+    *,
+    residents: int = REFERENCE_RESIDENTS,
+    seed: int = 1,
+    name: str = "宝兴镇",
+    villages: int = 15,
+    groups: int = 120,
+    batch: int = 1000,
+    progress=None,
+) -> Town:
+    today = timezone.localdate()
+    gen = Generator(seed, today)
+    households = max(1, round(residents * REFERENCE_HOUSEHOLDS / REFERENCE_RESIDENTS))
+    sizes = gen.household_sizes(households, residents)
+    flag_ids = dict(FlagType.objects.values_list("code", "pk"))
+    with transaction.atomic():
+        town = Town.objects.create(name=name, code="500111108000")
+        village_rows = []
+        for i in range(villages):
+            vname, kind = VILLAGE_NAMES[i % len(VILLAGE_NAMES)]
+            if i >= len(VILLAGE_NAMES):
+                vname = f"{vname[:-1]}{i // len(VILLAGE_NAMES) + 1}{vname[-1]}"
+            village_rows.append(Village(town=town, name=vname, kind=kind, code=f"500111108{i + 1:03d}"))
+        village_rows = Village.objects.bulk_create(village_rows)
+        group_rows = []
+        per_village = [groups // villages + (1 if i < groups % villages else 0) for i in range(villages)]
+        for village, n in zip(village_rows, per_village, strict=True):
+            group_rows += [
+                VillageGroup(town=town, village=village, number=k + 1, name=f"{k + 1}组") for k in range(n)
+            ]
+        group_rows = VillageGroup.objects.bulk_create(group_rows)
+        centers = {
+            v.pk: (CENTER[0] + gen.rnd.uniform(-0.06, 0.06), CENTER[1] + gen.rnd.uniform(-0.06, 0.06))
+            for v in village_rows
+        }
+    # Households fill the groups in contiguous blocks, numbered within each group.
+    placement, per_group = [], {}
+    for index in range(households):
+        group = group_rows[index * len(group_rows) // households]
+        per_group[group.pk] = per_group.get(group.pk, 0) + 1
+        placement.append((group, per_group[group.pk]))
+    created = timezone.now()
+    done = 0
+    for start in range(0, households, batch):
+        with transaction.atomic():
+            _write_batch(
+                gen,
+                town,
+                placement[start : start + batch],
+                centers,
+                sizes[start : start + batch],
+                start,
+                flag_ids,
+                created,
+            )
+        done += sum(sizes[start : start + batch])
+        if progress:
+            progress(done, residents)
+    return town
+
+
+def _write_batch(gen, town, placement, centers, sizes, offset, flag_ids, created):
+    rnd = gen.rnd
+    house_rows, families = [], []
+    for k, size in enumerate(sizes):
+        index = offset + k
+        group, house_index = placement[k]
+        lat, lon = centers[group.village_id]
+        house_no = f"{house_index}号"
+        house_rows.append(
+            Household(
+                town=town,
+                village_id=group.village_id,
+                group=group,
+                number=f"{town.code[:9]}{index + 1:06d}",
+                address=f"{group.village.name}{group.name}{house_no}",
+                house_number=house_no,
+                latitude=round(lat + rnd.uniform(-0.01, 0.01), 6),
+                longitude=round(lon + rnd.uniform(-0.01, 0.01), 6),
+                created_at=created,
+                confirmed_at=created - datetime.timedelta(days=rnd.randint(0, 400)),
+            )
+        )
+        families.append(gen.family(size))
+    house_rows = Household.objects.bulk_create(house_rows)
+    resident_rows = []
+    for household, family in zip(house_rows, families, strict=True):
+        for p in family:
+            resident_rows.append(
+                Resident(
+                    town=town,
+                    household=household,
+                    name=p.name,
+                    sex=p.sex,
+                    birth_date=p.birth,
+                    id_status=IdStatus.PRESENT if p.id_number else IdStatus.NONE,
+                    id_number=p.id_number,
+                    id_blind=blind_index("id", p.id_number) if p.id_number else None,
+                    no_id_reason=p.no_id_reason,
+                    residence_status=p.status,
+                    created_at=created,
+                )
+            )
+    resident_rows = Resident.objects.bulk_create(resident_rows)
+    memberships, phones, flags, tokens = [], [], [], []
+    it = iter(resident_rows)
+    for household, family in zip(house_rows, families, strict=True):
+        for p in family:
+            r = next(it)
+            if p.relationship == Relationship.HEAD:
+                household.head_id = r.pk
+            memberships.append(
+                Membership(
+                    town=town,
+                    household=household,
+                    resident=r,
+                    relationship=p.relationship,
+                    started_at=created,
+                )
+            )
+            for number, holder, holder_name, priority in p.phones:
+                phones.append(
+                    ContactPhone(
+                        town=town,
+                        resident=r,
+                        number=number,
+                        blind=blind_index("phone", number),
+                        holder=holder,
+                        holder_name=holder_name,
+                        priority=priority,
+                    )
+                )
+            for code, level in p.flags:
+                flags.append(ResidentFlag(town=town, resident=r, flag_id=flag_ids[code], level=level))
+            for key in _keys(p.name, [ph[0] for ph in p.phones], p.id_number):
+                tokens.append(
+                    SearchToken(
+                        town_id=town.pk,
+                        village_id=household.village_id,
+                        group_id=household.group_id,
+                        household_id=household.pk,
+                        resident_id=r.pk,
+                        token=key[:80],
+                    )
+                )
+        for key in search.household_keys(household):
+            tokens.append(
+                SearchToken(
+                    town_id=town.pk,
+                    village_id=household.village_id,
+                    group_id=household.group_id,
+                    household_id=household.pk,
+                    resident_id=None,
+                    token=key[:80],
+                )
+            )
+    Household.objects.bulk_update(house_rows, ["head"])
+    Membership.objects.bulk_create(memberships)
+    ContactPhone.objects.bulk_create(phones)
+    ResidentFlag.objects.bulk_create(flags)
+    SearchToken.objects.bulk_create(tokens, batch_size=5000)

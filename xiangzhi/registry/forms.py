@@ -1,0 +1,180 @@
+"""Registry forms: they validate input and hand it to services; they never save models themselves."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from xiangzhi.accounts import roles
+
+from .choices import MembershipEnd, PhoneHolder, Relationship, ResidenceStatus, Sex
+from .models import FlagType, Household, VillageGroup
+from .services import FlagInput, PhoneInput
+
+PHONE_SLOTS = 3
+
+
+class HouseholdForm(forms.Form):
+    group = forms.ModelChoiceField(label=_("village group"), queryset=VillageGroup.objects.none())
+    number = forms.CharField(label=_("household number (户号)"), max_length=32)
+    address = forms.CharField(label=_("address"), max_length=200, required=False)
+    house_number = forms.CharField(label=_("house number (门牌号)"), max_length=32, required=False)
+    latitude = forms.DecimalField(
+        label=_("latitude (WGS-84)"),
+        max_digits=9,
+        decimal_places=6,
+        required=False,
+        min_value=-90,
+        max_value=90,
+    )
+    longitude = forms.DecimalField(
+        label=_("longitude (WGS-84)"),
+        max_digits=9,
+        decimal_places=6,
+        required=False,
+        min_value=-180,
+        max_value=180,
+    )
+
+    def __init__(self, *args, user, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = VillageGroup.objects.restrict(user, roles.CHANGE).select_related(
+            "village"
+        )
+        self.fields["group"].label_from_instance = lambda g: f"{g.village.name} {g.name}"
+        if editing:
+            del self.fields["number"]
+
+
+class ResidentForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=60)
+    relationship = forms.ChoiceField(label=_("relationship to the head"), choices=Relationship.choices)
+    id_number = forms.CharField(
+        label=_("ID number (身份证号)"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    no_id_reason = forms.CharField(
+        label=_("no ID number because"),
+        max_length=200,
+        required=False,
+        help_text=_("for example: a newborn not yet registered"),
+    )
+    sex = forms.ChoiceField(label=_("sex"), choices=[("", "—"), *Sex.choices], required=False)
+    birth_date = forms.DateField(
+        label=_("birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    residence_status = forms.ChoiceField(label=_("residence status"), choices=ResidenceStatus.choices[:3])
+    flags = forms.ModelMultipleChoiceField(
+        label=_("flags"), queryset=FlagType.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    disability_level = forms.TypedChoiceField(
+        label=_("disability level"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—")] + [(i, str(i)) for i in range(1, 5)],
+    )
+    notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.may_see_ids = roles.can(user, roles.REVEAL_ID)
+        for i in range(1, PHONE_SLOTS + 1):
+            self.fields[f"phone_{i}"] = forms.CharField(
+                label=_("phone %(n)d") % {"n": i},
+                max_length=20,
+                required=False,
+                widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            )
+            self.fields[f"holder_{i}"] = forms.ChoiceField(
+                label=_("who answers"), choices=PhoneHolder.choices, required=False
+            )
+            self.fields[f"holder_name_{i}"] = forms.CharField(
+                label=_("answerer's name"), max_length=60, required=False
+            )
+        if editing:
+            del self.fields["relationship"]
+            self.fields["id_number"].help_text = _("leave empty to keep the number on record")
+        if not self.may_see_ids:
+            # Shop clerks and grid workers never handle ID numbers.
+            del self.fields["id_number"]
+
+    def phone_inputs(self) -> list[PhoneInput]:
+        phones = []
+        for i in range(1, PHONE_SLOTS + 1):
+            number = self.cleaned_data.get(f"phone_{i}", "").strip()
+            if number:
+                phones.append(
+                    PhoneInput(
+                        number=number,
+                        holder=self.cleaned_data.get(f"holder_{i}") or "self",
+                        holder_name=self.cleaned_data.get(f"holder_name_{i}", ""),
+                        priority=i,
+                    )
+                )
+        return phones
+
+    def flag_inputs(self) -> list[FlagInput]:
+        level = self.cleaned_data.get("disability_level")
+        return [FlagInput(flag=f, level=level if f.has_level else None) for f in self.cleaned_data["flags"]]
+
+    def identity(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "sex": data.get("sex") or "",
+            "birth_date": data.get("birth_date"),
+            "id_number": (data.get("id_number") or "").strip() or None if self.may_see_ids else None,
+            "no_id_reason": data.get("no_id_reason", ""),
+            "residence_status": data["residence_status"],
+            "notes": data.get("notes", ""),
+        }
+
+
+class MembershipEndForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("reason"),
+        choices=[
+            (c, label)
+            for c, label in MembershipEnd.choices
+            if c in (MembershipEnd.DECEASED, MembershipEnd.MOVED_OUT, MembershipEnd.REMOVED)
+        ],
+    )
+    note = forms.CharField(label=_("note"), max_length=200, required=False)
+
+
+class MoveForm(forms.Form):
+    household_number = forms.CharField(label=_("move to household number"), max_length=32)
+    relationship = forms.ChoiceField(
+        label=_("relationship to that household's head"), choices=Relationship.choices
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_household_number(self):
+        number = self.cleaned_data["household_number"].strip()
+        household = Household.objects.restrict(self.user, roles.CHANGE).filter(number=number).first()
+        if household is None:
+            raise forms.ValidationError(_("No household with this number in your area."))
+        return household
+
+
+class ChangeHeadForm(forms.Form):
+    def __init__(self, *args, card, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = card.members
+        self.fields["new_head"] = forms.ChoiceField(
+            label=_("new head"), choices=[(m.resident.pk, m.resident.name) for m in members]
+        )
+        for m in members:
+            self.fields[f"rel_{m.resident.pk}"] = forms.ChoiceField(
+                label=_("%(name)s's relationship to the new head") % {"name": m.resident.name},
+                choices=Relationship.choices,
+                initial=m.relationship,
+                required=False,
+            )
+
+    def relationships(self) -> dict[int, str]:
+        return {int(k[4:]): v for k, v in self.cleaned_data.items() if k.startswith("rel_") and v}

@@ -1,0 +1,81 @@
+"""Build the demo town once (idempotent): `python manage.py demo_town [--seed N] [--residents N]`."""
+
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from xiangzhi.accounts.choices import Role
+from xiangzhi.accounts.models import User
+from xiangzhi.core.audit import audit_record
+from xiangzhi.registry import demo
+from xiangzhi.registry.models import Town
+
+DEMO_PASSWORD = (
+    "xiangzhi-demo"  # documented demo credential; exists only where this command made the accounts
+)
+DEMO_ACCOUNTS = [
+    ("admin", Role.TOWN_ADMIN, "镇管理员"),
+    ("cadre1", Role.CADRE, "村干部"),
+    ("grid1", Role.GRID, "网格员"),
+    ("duty1", Role.DUTY, "值班员"),
+    ("clerk1", Role.CLERK, "爱心超市管理员"),
+    ("auditor1", Role.AUDITOR, "审计员"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo town with its residents and demo accounts (once; run again, it reuses them)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--residents", type=int, default=demo.REFERENCE_RESIDENTS)
+        parser.add_argument("--quiet", action="store_true")
+
+    def handle(self, *args, seed, residents, quiet, **options):
+        if Town.objects.exists():
+            if not quiet:
+                self.stdout.write("Demo town already present; reusing it.")
+            self.print_logins()
+            return
+        started = time.monotonic()
+
+        def progress(done, total):
+            if not quiet and (done == total or done % 50_000 < 1000):
+                self.stdout.write(f"  {done:,}/{total:,} residents")
+
+        town = demo.build_town(residents=residents, seed=seed, progress=progress)
+        self.create_accounts(town)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo town {town.name}: {town.household_set.count():,} households, "
+                f"{town.resident_set.count():,} residents in {time.monotonic() - started:.1f} s"
+            )
+        )
+        self.print_logins()
+
+    @transaction.atomic
+    def create_accounts(self, town):
+        first_village = town.villages.order_by("code").first()
+        first_groups = list(first_village.groups.order_by("number")[:2])
+        for username, role, display in DEMO_ACCOUNTS:
+            user = User(
+                username=username,
+                role=role,
+                town=town,
+                display_name=display,
+                village=first_village if role == Role.CADRE else None,
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            if role == Role.GRID:
+                user.village_groups.set(first_groups)
+        audit_record(
+            actor=None, action="demo_town.create", target=town, after={"accounts": len(DEMO_ACCOUNTS)}
+        )
+
+    def print_logins(self):
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, role, display in DEMO_ACCOUNTS:
+            if User.objects.filter(username=username).exists():
+                self.stdout.write(f"  {username:<9} {Role(role).label} ({display})")

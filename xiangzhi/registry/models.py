@@ -1,0 +1,311 @@
+"""The registry: town → village/community → village group → household → resident.
+
+Every tenant table carries `town`, the distribution key should a county shard by town later. Personal numbers
+(ID, phone) are encrypted; their blind indexes answer exact lookups and search tails.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xiangzhi.core.fields import EncryptedCharField
+from xiangzhi.core.masking import mask_id_number, mask_phone
+from xiangzhi.core.scoping import RestrictedManager, Scope
+
+from .choices import (
+    HouseholdStatus,
+    IdStatus,
+    MembershipEnd,
+    PhoneHolder,
+    Relationship,
+    ResidenceStatus,
+    Sex,
+    VillageKind,
+)
+
+
+class Town(models.Model):
+    name = models.CharField(_("name"), max_length=60)
+    code = models.CharField(_("statistical division code"), max_length=12, blank=True)
+
+    objects = RestrictedManager()
+    scope = Scope(town="pk")
+
+    class Meta:
+        verbose_name = _("town (镇)")
+        verbose_name_plural = _("towns")
+
+    def __str__(self):
+        return self.name
+
+
+class Village(models.Model):
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="villages", verbose_name=_("town"))
+    name = models.CharField(_("name"), max_length=60)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=VillageKind.choices, default=VillageKind.VILLAGE
+    )
+    code = models.CharField(_("statistical division code"), max_length=12, blank=True)
+
+    objects = RestrictedManager()
+    scope = Scope(town="town", village="pk")
+
+    class Meta:
+        verbose_name = _("village / community (村/社区)")
+        verbose_name_plural = _("villages / communities")
+        ordering = ["code", "name"]
+        constraints = [models.UniqueConstraint(fields=["town", "name"], name="village_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class VillageGroup(models.Model):
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"))
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="groups", verbose_name=_("village")
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    name = models.CharField(_("name"), max_length=60)
+
+    objects = RestrictedManager()
+    scope = Scope(town="town", village="village", group="pk")
+
+    class Meta:
+        verbose_name = _("village group (组)")
+        verbose_name_plural = _("village groups")
+        ordering = ["village_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["village", "number"], name="group_unique_number")]
+
+    def __str__(self):
+        return self.name
+
+
+class Household(models.Model):
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"))
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, verbose_name=_("village"))
+    group = models.ForeignKey(VillageGroup, on_delete=models.PROTECT, verbose_name=_("village group"))
+    number = models.CharField(_("household number (户号)"), max_length=32)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    house_number = models.CharField(_("house number (门牌号)"), max_length=32, blank=True)
+    latitude = models.DecimalField(
+        _("latitude (WGS-84)"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude (WGS-84)"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    head = models.ForeignKey(
+        "Resident", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("head")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    confirmed_at = models.DateTimeField(_("last confirmed"), null=True, blank=True)
+
+    objects = RestrictedManager()
+    scope = Scope(town="town", village="village", group="group")
+
+    class Meta:
+        verbose_name = _("household (户)")
+        verbose_name_plural = _("households")
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["town", "number"], name="household_unique_number")]
+        indexes = [models.Index(fields=["village", "group"])]
+
+    def __str__(self):
+        return self.number
+
+
+class Resident(models.Model):
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"))
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household")
+    )
+    name = models.CharField(_("name"), max_length=60)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    id_status = models.CharField(_("ID number status"), max_length=16, choices=IdStatus.choices)
+    id_number = EncryptedCharField(_("ID number (身份证号)"), null=True, blank=True)
+    id_blind = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
+    no_id_reason = models.CharField(_("why there is no ID number"), max_length=200, blank=True)
+    residence_status = models.CharField(
+        _("residence status"), max_length=16, choices=ResidenceStatus.choices, default=ResidenceStatus.AT_HOME
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = RestrictedManager()
+    scope = Scope(town="town", village="household__village", group="household__group")
+
+    class Meta:
+        verbose_name = _("resident (村民)")
+        verbose_name_plural = _("residents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id_status="none", id_number__isnull=True)
+                | Q(id_status="present", id_number__isnull=False),
+                name="resident_id_state",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def is_active(self) -> bool:
+        return self.residence_status not in (ResidenceStatus.MOVED_OUT, ResidenceStatus.DECEASED)
+
+    def age_on(self, day) -> int | None:
+        if not self.birth_date:
+            return None
+        return (
+            day.year
+            - self.birth_date.year
+            - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+        )
+
+    @property
+    def age(self) -> int | None:
+        return self.age_on(timezone.localdate())
+
+
+class Membership(models.Model):
+    """A resident's place in a household over time; ending one never deletes it."""
+
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"))
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("household")
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("resident")
+    )
+    relationship = models.CharField(
+        _("relationship to the head"), max_length=24, choices=Relationship.choices
+    )
+    started_at = models.DateTimeField(_("from"), default=timezone.now)
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=16, choices=MembershipEnd.choices, blank=True)
+
+    objects = RestrictedManager()
+    scope = Scope(town="town", village="household__village", group="household__group")
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"], condition=Q(ended_at__isnull=True), name="membership_one_current"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.resident_id}@{self.household_id}"
+
+
+class FlagType(models.Model):
+    """A configurable flag (低保, 残疾, 独居老人 …); `emergency` ones are highlighted on the household card."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    emergency = models.BooleanField(_("highlight in an emergency"), default=False)
+    has_level = models.BooleanField(_("has a level"), default=False)
+    sort = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
+        ordering = ["sort", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class ResidentFlag(models.Model):
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"))
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="flags", verbose_name=_("resident")
+    )
+    flag = models.ForeignKey(FlagType, on_delete=models.PROTECT, verbose_name=_("flag"))
+    level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
+
+    objects = RestrictedManager()
+    scope = Scope(town="town", village="resident__household__village", group="resident__household__group")
+
+    class Meta:
+        verbose_name = _("resident flag")
+        verbose_name_plural = _("resident flags")
+        constraints = [models.UniqueConstraint(fields=["resident", "flag"], name="resident_flag_once")]
+
+    def __str__(self):
+        return f"{self.flag.name}{self.level or ''}"
+
+
+class ContactPhone(models.Model):
+    """A number that reaches a resident: their own, or someone who answers for them (a son in the city)."""
+
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"))
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="phones", verbose_name=_("resident")
+    )
+    number = EncryptedCharField(_("phone number"))
+    blind = models.CharField(max_length=32, editable=False, db_index=True)
+    holder = models.CharField(
+        _("who answers"), max_length=16, choices=PhoneHolder.choices, default=PhoneHolder.SELF
+    )
+    holder_name = models.CharField(_("answerer's name"), max_length=60, blank=True)
+    priority = models.PositiveSmallIntegerField(_("call priority"), default=1)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = RestrictedManager()
+    scope = Scope(town="town", village="resident__household__village", group="resident__household__group")
+
+    class Meta:
+        verbose_name = _("contact phone")
+        verbose_name_plural = _("contact phones")
+        ordering = ["priority", "id"]
+
+    def __str__(self):
+        return self.number_masked
+
+    @property
+    def number_masked(self) -> str:
+        return mask_phone(self.number)
+
+
+class SearchToken(models.Model):
+    """One searchable key of a resident or household: the first character says which kind.
+
+    n name and its suffixes · p full pinyin · i initials · a address / house number / household number ·
+    t phone tail (blind) · f full phone (blind) · d ID tail (blind) · x full ID (blind).
+    Prefix search is a range scan on (scope column, token); PostgreSQL keeps the column in the "C" collation
+    (migration 0002) so ranges and ORDER BY follow code points as in SQLite.
+    """
+
+    town = models.ForeignKey(Town, on_delete=models.CASCADE, db_index=False)
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, db_index=False)
+    group = models.ForeignKey(VillageGroup, on_delete=models.CASCADE, db_index=False)
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, null=True, related_name="+")
+    token = models.CharField(max_length=80)
+
+    objects = RestrictedManager()
+    scope = Scope(town="town", village="village", group="group")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["town", "token"], name="search_town_token"),
+            models.Index(fields=["village", "token"], name="search_village_token"),
+            models.Index(fields=["group", "token"], name="search_group_token"),
+        ]
+
+    def __str__(self):
+        return self.token

@@ -1,0 +1,258 @@
+"""Chinese-aware search: the keys each resident and household is found by, and the ranked, scoped query.
+
+Keys are rows of SearchToken, prefixed by kind (see the model). A query is classified (Han characters, Latin
+letters, digits) into a few range scans on (scope column, token), each LIMITed, so the cost depends on the
+number of hits shown, not on the size of the county. Phone and ID tails are matched through blind indexes of
+their last four characters, then confirmed on the decrypted value of the few candidates.
+"""
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from pypinyin import Style, pinyin
+
+from xiangzhi.accounts import roles
+from xiangzhi.core.crypto import blind_index
+
+from .models import ContactPhone, Household, Resident, SearchToken
+
+NAME, PINYIN, INITIALS, ADDRESS = "n", "p", "i", "a"
+PHONE_TAIL, PHONE_FULL, ID_TAIL, ID_FULL = "t", "f", "d", "x"
+TAIL = 4
+PER_SCAN = 60
+_PUNCT = re.compile(r"[\s·•・.\-_'\"()（）,，]+")
+_HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
+
+
+def normalize(text: str) -> str:
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", text or "")).lower()
+
+
+def _pinyin_readings(name: str, cap: int = 4) -> list[tuple[str, str]]:
+    """(full pinyin, initials) for the name's likely readings; heteronyms (单 shàn/dān) give a few."""
+    syllables = pinyin(name, style=Style.NORMAL, heteronym=True, errors=lambda chars: [[c] for c in chars])
+    # Surnames have their own readings (单 shàn, 曾 zēng, 区 ōu): try two for the first character only.
+    choices = [(opts[:2] if i == 0 else opts[:1]) or [""] for i, opts in enumerate(syllables)]
+    readings = []
+    for combo in itertools.islice(itertools.product(*choices), cap):
+        parts = [normalize(p) for p in combo if p]
+        readings.append(("".join(parts), "".join(p[0] for p in parts if p)))
+    return readings
+
+
+def resident_keys(name: str, phones: list[str], id_number: str | None) -> set[str]:
+    keys: set[str] = set()
+    plain = normalize(name)
+    if plain:
+        # Every suffix, so the given name alone finds the resident too (三 finds 张三).
+        for start in range(len(plain)):
+            keys.add(NAME + plain[start:])
+        for full, initials in _pinyin_readings(plain):
+            # the same for pinyin: from the surname, and from the given name
+            if full:
+                keys.add(PINYIN + full)
+                keys.add(INITIALS + initials)
+            if len(initials) > 2:
+                first = _pinyin_readings(plain[0], cap=1)[0][0]
+                keys.add(PINYIN + full[len(first) :])
+                keys.add(INITIALS + initials[1:])
+    for number in phones:
+        keys.add(PHONE_TAIL + blind_index("phone-tail", number[-TAIL:]))
+        keys.add(PHONE_FULL + blind_index("phone", number))
+    if id_number:
+        keys.add(ID_TAIL + blind_index("id-tail", id_number[-TAIL:]))
+        keys.add(ID_FULL + blind_index("id", id_number))
+    return keys
+
+
+def household_keys(household: Household) -> set[str]:
+    keys = {ADDRESS + normalize(household.number)}
+    if household.house_number:
+        keys.add(ADDRESS + normalize(household.house_number))
+    address = normalize(household.address)
+    # Address fragments from each natural boundary (村, 组, 社, 号, 路, 街) onward.
+    for match in itertools.chain([None], re.finditer(r"[村组社路街巷号]", address)):
+        rest = address[match.end() :] if match else address
+        if len(rest) >= 2:
+            keys.add(ADDRESS + rest)
+    return keys
+
+
+def _token_rows(resident: Resident | None, household: Household, keys: set[str]) -> list[SearchToken]:
+    return [
+        SearchToken(
+            town_id=household.town_id,
+            village_id=household.village_id,
+            group_id=household.group_id,
+            household_id=household.pk,
+            resident_id=resident.pk if resident else None,
+            token=key[:80],
+        )
+        for key in sorted(keys)
+    ]
+
+
+def build_resident_tokens(resident: Resident, phones: list[str] | None = None) -> list[SearchToken]:
+    if phones is None:
+        phones = [p.number for p in resident.phones.all()]
+    keys = resident_keys(resident.name, phones, resident.id_number)
+    return _token_rows(resident, resident.household, keys)
+
+
+def build_household_tokens(household: Household) -> list[SearchToken]:
+    return _token_rows(None, household, household_keys(household))
+
+
+def reindex_resident(resident: Resident) -> None:
+    SearchToken.objects.filter(resident=resident).delete()
+    SearchToken.objects.bulk_create(build_resident_tokens(resident))
+
+
+def reindex_household(household: Household) -> None:
+    """Household keys, and its members' keys (they carry the household's village and group)."""
+    SearchToken.objects.filter(household=household).delete()
+    rows = build_household_tokens(household)
+    for resident in household.residents.prefetch_related("phones"):
+        rows += build_resident_tokens(resident)
+    SearchToken.objects.bulk_create(rows)
+
+
+# ---------------------------------------------------------------------------------------------------- query
+
+
+@dataclass
+class Hit:
+    kind: str  # "resident" or "household"
+    score: int
+    resident: Resident | None = None
+    household: Household | None = None
+    matched: set[str] = field(default_factory=set)
+
+
+def _successor(prefix: str) -> str:
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _scan(tokens, prefix: str, exact_only: bool = False) -> list[tuple[str, int, int | None]]:
+    if exact_only:
+        qs = tokens.filter(token=prefix)
+    else:
+        qs = tokens.filter(token__gte=prefix, token__lt=_successor(prefix))
+    return list(qs.order_by("token").values_list("token", "household_id", "resident_id")[:PER_SCAN])
+
+
+# Lower is better: an exact name beats an exact pinyin, which beats a name prefix, …
+_SCORES = {
+    (NAME, True): 0,
+    (PINYIN, True): 1,
+    (INITIALS, True): 2,
+    (PHONE_FULL, True): 0,
+    (ID_FULL, True): 0,
+    (NAME, False): 3,
+    (PINYIN, False): 4,
+    (INITIALS, False): 5,
+    (ADDRESS, True): 6,
+    (ADDRESS, False): 7,
+    (PHONE_TAIL, True): 2,
+    (ID_TAIL, True): 2,
+}
+
+
+def search(user, query: str, limit: int = 20) -> list[Hit]:
+    q = normalize(query)
+    if not q or len(q) > 40:
+        return []
+    tokens = SearchToken.objects.restrict(user, roles.VIEW)
+    may_see_ids = roles.can(user, roles.REVEAL_ID)
+    scans: list[tuple[str, bool]] = []  # (token prefix, exact only)
+    tails: dict[str, str] = {}  # blind-tail token -> the digits that must end the number
+    if _HAN.search(q):
+        scans += [(NAME + q, False), (ADDRESS + q, False)]
+    elif q.isascii() and q.isalpha():
+        scans += [(PINYIN + q, False), (INITIALS + q, False)]
+    elif q.isdigit() or (len(q) >= 4 and q[:-1].isdigit() and q[-1] == "x"):
+        digits = q.upper()
+        if q.isdigit():
+            scans.append((ADDRESS + q, False))
+            if len(q) == 11:
+                scans.append((PHONE_FULL + blind_index("phone", q), True))
+            elif len(q) >= TAIL:
+                key = PHONE_TAIL + blind_index("phone-tail", q[-TAIL:])
+                scans.append((key, True))
+                tails[key] = q
+        if may_see_ids and len(q) >= TAIL:
+            if len(q) == 18:
+                scans.append((ID_FULL + blind_index("id", digits), True))
+            else:
+                key = ID_TAIL + blind_index("id-tail", digits[-TAIL:])
+                scans.append((key, True))
+                tails[key] = digits
+    else:
+        scans.append((ADDRESS + q, False))
+
+    rows: list[tuple[str, int, int | None, int]] = []
+    for prefix, exact_only in scans:
+        for token, household_id, resident_id in _scan(tokens, prefix, exact_only):
+            kind = token[0]
+            score = _SCORES.get((kind, token == prefix), 8)
+            rows.append((token, household_id, resident_id, score))
+
+    if tails:
+        rows = _confirm_tails(rows, tails)
+
+    best: dict[tuple[str, int], tuple[int, str]] = {}
+    for token, household_id, resident_id, score in rows:
+        key = ("resident", resident_id) if resident_id else ("household", household_id)
+        if key not in best or score < best[key][0]:
+            best[key] = (score, token[0])
+    ranked = sorted(best.items(), key=lambda item: item[1][0])[: limit * 2]
+
+    resident_ids = [key[1] for key, _ in ranked if key[0] == "resident"]
+    household_ids = [key[1] for key, _ in ranked if key[0] == "household"]
+    residents = Resident.objects.select_related("household__village", "household__group").in_bulk(
+        resident_ids
+    )
+    households = Household.objects.select_related("village", "group", "head").in_bulk(household_ids)
+    hits = []
+    for (kind, pk), (score, matched) in ranked:
+        if kind == "resident" and pk in residents:
+            resident = residents[pk]
+            hits.append(
+                Hit("resident", score, resident=resident, household=resident.household, matched={matched})
+            )
+        elif kind == "household" and pk in households:
+            hits.append(Hit("household", score, household=households[pk], matched={matched}))
+    # exact name first; among equals, active residents before those who moved away or died, then shorter names
+    hits.sort(
+        key=lambda h: (
+            h.score,
+            not (h.resident.is_active if h.resident else True),
+            len(h.resident.name) if h.resident else 99,
+            h.resident.name if h.resident else "",
+        )
+    )
+    return hits[:limit]
+
+
+def _confirm_tails(rows, tails: dict[str, str]):
+    """A blind tail matches every number ending in the same four digits; keep those that end in the whole query."""
+    candidates = {r[2] for r in rows if r[0] in tails and r[2]}
+    if not candidates:
+        return rows
+    wanted = {r[0]: tails[r[0]] for r in rows if r[0] in tails}
+    phone_endings = {v for k, v in wanted.items() if k[0] == PHONE_TAIL}
+    id_endings = {v for k, v in wanted.items() if k[0] == ID_TAIL}
+    confirmed: set[tuple[str, int]] = set()
+    if phone_endings:
+        for resident_id, number in ContactPhone.objects.filter(resident_id__in=candidates).values_list(
+            "resident_id", "number"
+        ):
+            if any(number.endswith(e) for e in phone_endings):
+                confirmed.add((PHONE_TAIL, resident_id))
+    if id_endings:
+        for resident_id, number in Resident.objects.filter(pk__in=candidates).values_list("pk", "id_number"):
+            if number and any(number.endswith(e) for e in id_endings):
+                confirmed.add((ID_TAIL, resident_id))
+    return [r for r in rows if r[0] not in tails or (r[0][0], r[2]) in confirmed]

@@ -1,0 +1,192 @@
+"""Every read of the registry starts from `restrict(user, action)`; out of scope raises DoesNotExist (→ 404)."""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from xiangzhi.accounts import roles
+
+from .choices import HouseholdStatus, ResidenceStatus
+from .models import (
+    ContactPhone,
+    FlagType,
+    Household,
+    Membership,
+    Resident,
+    ResidentFlag,
+    Village,
+    VillageGroup,
+)
+
+
+def household_list(*, user, village_id=None, group_id=None):
+    qs = Household.objects.restrict(user, roles.VIEW).select_related("village", "group", "head")
+    if village_id:
+        qs = qs.filter(village_id=village_id)
+    if group_id:
+        qs = qs.filter(group_id=group_id)
+    return qs.annotate(
+        member_count=Count("memberships", filter=Q(memberships__ended_at__isnull=True))
+    ).order_by("number")
+
+
+def resident_list(*, user):
+    return Resident.objects.restrict(user, roles.VIEW).select_related(
+        "household__village", "household__group"
+    )
+
+
+def resident_get(*, user, pk, action=roles.VIEW) -> Resident:
+    return (
+        Resident.objects.restrict(user, action)
+        .select_related("household__village", "household__group")
+        .get(pk=pk)
+    )
+
+
+def phone_get(*, user, pk, action=roles.VIEW) -> ContactPhone:
+    return ContactPhone.objects.restrict(user, action).select_related("resident").get(pk=pk)
+
+
+@dataclass
+class MemberRow:
+    resident: Resident
+    relationship: str
+    relationship_label: str
+    phones: list[ContactPhone]
+    flags: list[ResidentFlag]
+
+    @property
+    def emergency_flags(self):
+        return [f for f in self.flags if f.flag.emergency]
+
+
+@dataclass
+class HouseholdCard:
+    household: Household
+    members: list[MemberRow]
+    former: list[Membership]
+    call_list: list[tuple[ContactPhone, Resident]]
+    emergency: list[tuple[Resident, ResidentFlag]]
+
+
+def household_card(*, user, pk) -> HouseholdCard:
+    """The household card: a constant number of queries whatever the household's size."""
+    household = (
+        Household.objects.restrict(user, roles.VIEW)
+        .select_related("village", "group", "head", "town")
+        .get(pk=pk)
+    )
+    memberships = list(
+        Membership.objects.filter(household=household)
+        .select_related("resident")
+        .prefetch_related(
+            Prefetch("resident__phones", queryset=ContactPhone.objects.order_by("priority", "id")),
+            Prefetch("resident__flags", queryset=ResidentFlag.objects.select_related("flag")),
+        )
+        .order_by("started_at", "id")
+    )
+    current = [m for m in memberships if m.ended_at is None]
+    former = [m for m in memberships if m.ended_at is not None]
+    order = {"head": 0, "spouse": 1}
+    current.sort(key=lambda m: (order.get(m.relationship, 2), m.resident.birth_date or datetime.date.max))
+    members = [
+        MemberRow(
+            resident=m.resident,
+            relationship=m.relationship,
+            relationship_label=m.get_relationship_display(),
+            phones=list(m.resident.phones.all()),
+            flags=list(m.resident.flags.all()),
+        )
+        for m in current
+    ]
+    # Who to call, in order: each member's numbers by priority, people living at home first.
+    call_list = sorted(
+        ((p, row.resident) for row in members for p in row.phones),
+        key=lambda pr: (pr[1].residence_status != ResidenceStatus.AT_HOME, pr[0].priority, pr[1].pk),
+    )
+    emergency = [(row.resident, f) for row in members for f in row.emergency_flags]
+    return HouseholdCard(
+        household=household, members=members, former=former, call_list=call_list, emergency=emergency
+    )
+
+
+AGE_BANDS = [(0, 6), (7, 17), (18, 34), (35, 59), (60, 69), (70, 79), (80, 200)]
+
+
+def dashboard(*, user, village_id=None, group_id=None) -> dict:
+    """Counts for the user's part of the town, optionally narrowed to a village or group."""
+    households = Household.objects.restrict(user, roles.VIEW).filter(status=HouseholdStatus.ACTIVE)
+    residents = Resident.objects.restrict(user, roles.VIEW).exclude(
+        residence_status__in=[ResidenceStatus.DECEASED, ResidenceStatus.MOVED_OUT]
+    )
+    flags = ResidentFlag.objects.restrict(user, roles.VIEW).exclude(
+        resident__residence_status__in=[ResidenceStatus.DECEASED, ResidenceStatus.MOVED_OUT]
+    )
+    if village_id:
+        households = households.filter(village_id=village_id)
+        residents = residents.filter(household__village_id=village_id)
+        flags = flags.filter(resident__household__village_id=village_id)
+    if group_id:
+        households = households.filter(group_id=group_id)
+        residents = residents.filter(household__group_id=group_id)
+        flags = flags.filter(resident__household__group_id=group_id)
+    today = timezone.localdate()
+    pyramid_counts = Counter()
+    for birth_year, sex, n in residents.values_list("birth_date__year", "sex").annotate(n=Count("id")):
+        if birth_year is None:
+            continue
+        age = today.year - birth_year
+        for low, high in AGE_BANDS:
+            if low <= age <= high:
+                pyramid_counts[(low, sex)] += n
+                break
+    pyramid = [
+        {
+            "band": f"{low}–{high}" if high < 200 else f"{low}+",
+            "M": pyramid_counts[(low, "M")],
+            "F": pyramid_counts[(low, "F")],
+        }
+        for low, high in AGE_BANDS
+    ]
+    peak = max([max(row["M"], row["F"]) for row in pyramid] + [1])
+    for row in pyramid:
+        row["M_pct"] = round(100 * row["M"] / peak)
+        row["F_pct"] = round(100 * row["F"] / peak)
+    flag_counts = dict(flags.values_list("flag_id").annotate(n=Count("id")))
+    by_status = dict(residents.values_list("residence_status").annotate(n=Count("id")))
+    return {
+        "households": households.count(),
+        "residents": sum(by_status.values()),
+        "by_status": [
+            (label, by_status.get(value, 0))
+            for value, label in ResidenceStatus.choices
+            if value in (ResidenceStatus.AT_HOME, ResidenceStatus.MIGRANT, ResidenceStatus.STUDYING)
+        ],
+        "pyramid": list(reversed(pyramid)),
+        "flags": [(f, flag_counts.get(f.pk, 0)) for f in FlagType.objects.all()],
+    }
+
+
+def villages_for(*, user):
+    return Village.objects.restrict(user, roles.VIEW).order_by("code", "name")
+
+
+def groups_for(*, user, village_id=None):
+    qs = VillageGroup.objects.restrict(user, roles.VIEW).select_related("village")
+    return qs.filter(village_id=village_id) if village_id else qs
+
+
+def household_export_rows(households):
+    """(household, the head's first phone masked) per household, in two queries."""
+    rows = list(households)
+    head_ids = [h.head_id for h in rows if h.head_id]
+    first_phone: dict[int, str] = {}
+    for phone in ContactPhone.objects.filter(resident_id__in=head_ids).order_by(
+        "resident_id", "priority", "id"
+    ):
+        first_phone.setdefault(phone.resident_id, phone.number_masked)
+    return [(h, first_phone.get(h.head_id, "")) for h in rows]

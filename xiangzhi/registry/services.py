@@ -1,0 +1,545 @@
+"""Every write to the registry. Each service is one transaction with its audit row and search keys."""
+
+import contextlib
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xiangzhi.accounts import roles
+from xiangzhi.core.audit import audit_record
+from xiangzhi.core.crypto import blind_index
+from xiangzhi.core.masking import mask_id_number, mask_phone
+
+from . import search
+from .choices import HouseholdStatus, IdStatus, MembershipEnd, Relationship, ResidenceStatus
+from .idnumber import normalize_phone, parse_id_number
+from .models import ContactPhone, FlagType, Household, Membership, Resident, ResidentFlag, VillageGroup
+
+
+class DuplicateIdNumber(ValidationError):
+    """The ID number belongs to someone else; `existing` is that resident (shown only to who may see it)."""
+
+    def __init__(self, existing: Resident):
+        self.existing = existing
+        super().__init__(_("This ID number is already registered to another resident."), code="id_duplicate")
+
+
+@dataclass(frozen=True)
+class PhoneInput:
+    number: str
+    holder: str = "self"
+    holder_name: str = ""
+    priority: int = 1
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FlagInput:
+    flag: FlagType
+    level: int | None = None
+
+
+def _require(actor, action: str, obj) -> None:
+    """Services re-check scope: a write outside the actor's part of the town is refused as if absent."""
+    model = type(obj)
+    if not model.objects.restrict(actor, action).filter(pk=obj.pk).exists():
+        raise model.DoesNotExist
+
+
+def resident_snapshot(resident: Resident) -> dict:
+    return {
+        "name": resident.name,
+        "sex": resident.sex,
+        "birth_date": resident.birth_date,
+        "id_status": resident.id_status,
+        "id_number": mask_id_number(resident.id_number),
+        "residence_status": resident.residence_status,
+        "household": resident.household_id,
+        "notes": resident.notes,
+    }
+
+
+def household_snapshot(household: Household) -> dict:
+    return {
+        "number": household.number,
+        "group": household.group_id,
+        "address": household.address,
+        "house_number": household.house_number,
+        "latitude": household.latitude,
+        "longitude": household.longitude,
+        "head": household.head_id,
+        "status": household.status,
+    }
+
+
+def _clean_identity(*, id_number: str | None, no_id_reason: str, sex: str, birth_date, exclude_pk=None):
+    """ID number → (status, normalised number, blind index, sex, birth date), cross-checked against what was entered."""
+    if not id_number:
+        if not no_id_reason:
+            raise ValidationError(
+                {"id_number": _("Enter the ID number, or say why the resident has none.")}, code="id_required"
+            )
+        return IdStatus.NONE, None, None, sex, birth_date
+    try:
+        parsed = parse_id_number(id_number)
+    except ValidationError as exc:
+        raise ValidationError({"id_number": exc.error_list}) from None
+    errors = {}
+    if sex and sex != parsed.sex:
+        errors["sex"] = _("The ID number says the resident is %(sex)s.") % {
+            "sex": _("male") if parsed.sex == "M" else _("female")
+        }
+    if birth_date and birth_date != parsed.birth_date:
+        errors["birth_date"] = _("The ID number gives the birth date %(date)s.") % {"date": parsed.birth_date}
+    if errors:
+        raise ValidationError(errors)
+    blind = blind_index("id", parsed.number)
+    existing = (
+        Resident.objects.filter(id_blind=blind).exclude(pk=exclude_pk).select_related("household").first()
+    )
+    if existing:
+        raise DuplicateIdNumber(existing)
+    return IdStatus.PRESENT, parsed.number, blind, parsed.sex, parsed.birth_date
+
+
+def _set_phones(resident: Resident, phones: list[PhoneInput]) -> None:
+    errors = []
+    rows = []
+    for i, phone in enumerate(phones):
+        try:
+            number = normalize_phone(phone.number)
+        except ValidationError as exc:
+            errors.append(f"{i + 1}: {exc.messages[0]}")
+            continue
+        rows.append(
+            ContactPhone(
+                town_id=resident.town_id,
+                resident=resident,
+                number=number,
+                blind=blind_index("phone", number),
+                holder=phone.holder,
+                holder_name=phone.holder_name,
+                priority=phone.priority,
+                note=phone.note,
+            )
+        )
+    if errors:
+        raise ValidationError({"phones": errors})
+    resident.phones.all().delete()
+    ContactPhone.objects.bulk_create(rows)
+
+
+def _set_flags(resident: Resident, flags: list[FlagInput]) -> None:
+    resident.flags.all().delete()
+    ResidentFlag.objects.bulk_create(
+        ResidentFlag(
+            town_id=resident.town_id,
+            resident=resident,
+            flag=f.flag,
+            level=f.level if f.flag.has_level else None,
+        )
+        for f in flags
+    )
+
+
+@transaction.atomic
+def household_create(
+    *,
+    actor,
+    group: VillageGroup,
+    number: str,
+    address: str = "",
+    house_number: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+) -> Household:
+    _require(actor, roles.CHANGE, group)
+    number = number.strip()
+    if Household.objects.filter(town_id=group.town_id, number=number).exists():
+        raise ValidationError({"number": _("Household number %(number)s is taken.") % {"number": number}})
+    household = Household.objects.create(
+        town_id=group.town_id,
+        village_id=group.village_id,
+        group=group,
+        number=number,
+        address=address,
+        house_number=house_number,
+        latitude=latitude,
+        longitude=longitude,
+        confirmed_at=timezone.now(),
+    )
+    search.reindex_household(household)
+    audit_record(
+        actor=actor, action="household.create", target=household, after=household_snapshot(household)
+    )
+    return household
+
+
+@transaction.atomic
+def household_update(*, actor, household: Household, **fields) -> Household:
+    _require(actor, roles.CHANGE, household)
+    before = household_snapshot(household)
+    allowed = {"address", "house_number", "latitude", "longitude", "group"}
+    for name, value in fields.items():
+        if name not in allowed:
+            raise TypeError(name)
+        setattr(household, name, value)
+    if "group" in fields:
+        _require(actor, roles.CHANGE, fields["group"])
+        household.village_id = fields["group"].village_id
+    household.confirmed_at = timezone.now()
+    household.save()
+    search.reindex_household(household)
+    audit_record(
+        actor=actor,
+        action="household.update",
+        target=household,
+        before=before,
+        after=household_snapshot(household),
+    )
+    return household
+
+
+@transaction.atomic
+def household_confirm(*, actor, household: Household) -> Household:
+    """A cadre or grid worker checked the household's data with the family: it is fresh as of now."""
+    _require(actor, roles.CHANGE, household)
+    household.confirmed_at = timezone.now()
+    household.save(update_fields=["confirmed_at", "updated_at"])
+    audit_record(actor=actor, action="household.confirm", target=household)
+    return household
+
+
+@transaction.atomic
+def resident_add(
+    *,
+    actor,
+    household: Household,
+    relationship: str,
+    name: str,
+    sex: str = "",
+    birth_date: datetime.date | None = None,
+    id_number: str | None = None,
+    no_id_reason: str = "",
+    residence_status: str = ResidenceStatus.AT_HOME,
+    notes: str = "",
+    phones: list[PhoneInput] = (),
+    flags: list[FlagInput] = (),
+) -> Resident:
+    _require(actor, roles.CHANGE, household)
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Enter the resident's name.")})
+    if household.status != HouseholdStatus.ACTIVE:
+        raise ValidationError(_("This household is closed."))
+    if relationship == Relationship.HEAD and household.head_id:
+        raise ValidationError(
+            {"relationship": _("The household already has a head; change the head instead.")}
+        )
+    id_status, number, blind, sex, birth_date = _clean_identity(
+        id_number=id_number, no_id_reason=no_id_reason, sex=sex, birth_date=birth_date
+    )
+    if not sex:
+        raise ValidationError({"sex": _("Enter the resident's sex.")})
+    try:
+        with transaction.atomic():
+            resident = Resident.objects.create(
+                town_id=household.town_id,
+                household=household,
+                name=name,
+                sex=sex,
+                birth_date=birth_date,
+                id_status=id_status,
+                id_number=number,
+                id_blind=blind,
+                no_id_reason=no_id_reason if not number else "",
+                residence_status=residence_status,
+                notes=notes,
+            )
+    except IntegrityError:  # a concurrent registration of the same ID number
+        raise DuplicateIdNumber(Resident.objects.get(id_blind=blind)) from None
+    Membership.objects.create(
+        town_id=household.town_id, household=household, resident=resident, relationship=relationship
+    )
+    _set_phones(resident, list(phones))
+    _set_flags(resident, list(flags))
+    if relationship == Relationship.HEAD:
+        household.head = resident
+        household.save(update_fields=["head", "updated_at"])
+    search.reindex_resident(resident)
+    audit_record(
+        actor=actor,
+        action="resident.add",
+        target=resident,
+        after={
+            **resident_snapshot(resident),
+            "relationship": relationship,
+            "phones": [mask_phone(p.number) for p in resident.phones.all()],
+        },
+    )
+    return resident
+
+
+@transaction.atomic
+def resident_update(
+    *,
+    actor,
+    resident: Resident,
+    name: str,
+    sex: str,
+    birth_date: datetime.date | None,
+    id_number: str | None,
+    no_id_reason: str = "",
+    residence_status: str,
+    notes: str = "",
+    phones: list[PhoneInput] | None = None,
+    flags: list[FlagInput] | None = None,
+) -> Resident:
+    _require(actor, roles.CHANGE, resident)
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    before = resident_snapshot(resident)
+    if id_number is None and resident.id_number and not no_id_reason:
+        id_number = resident.id_number  # a form that may not show the ID keeps it
+    id_status, number, blind, sex, birth_date = _clean_identity(
+        id_number=id_number, no_id_reason=no_id_reason, sex=sex, birth_date=birth_date, exclude_pk=resident.pk
+    )
+    resident.name = name.strip()
+    if not resident.name:
+        raise ValidationError({"name": _("Enter the resident's name.")})
+    resident.sex, resident.birth_date = sex, birth_date
+    resident.id_status, resident.id_number, resident.id_blind = id_status, number, blind
+    resident.no_id_reason = no_id_reason if not number else ""
+    resident.residence_status, resident.notes = residence_status, notes
+    resident.save()
+    if phones is not None:
+        _set_phones(resident, phones)
+    if flags is not None:
+        _set_flags(resident, flags)
+    search.reindex_resident(resident)
+    audit_record(
+        actor=actor,
+        action="resident.update",
+        target=resident,
+        before=before,
+        after=resident_snapshot(resident),
+    )
+    return resident
+
+
+def _current_membership(resident: Resident) -> Membership:
+    return Membership.objects.select_for_update().get(resident=resident, ended_at__isnull=True)
+
+
+def _end_membership(membership: Membership, reason: str, when) -> None:
+    membership.ended_at = when
+    membership.end_reason = reason
+    membership.save(update_fields=["ended_at", "end_reason"])
+    household = membership.household
+    if household.head_id == membership.resident_id:
+        household.head = None
+        household.save(update_fields=["head", "updated_at"])
+
+
+_END_STATUS = {
+    MembershipEnd.DECEASED: ResidenceStatus.DECEASED,
+    MembershipEnd.MOVED_OUT: ResidenceStatus.MOVED_OUT,
+}
+
+
+@transaction.atomic
+def membership_end(*, actor, resident: Resident, reason: str, note: str = "") -> Membership:
+    """Death, moving out of the town, or removal: the membership ends; nothing is deleted."""
+    _require(actor, roles.CHANGE, resident)
+    if reason not in (MembershipEnd.DECEASED, MembershipEnd.MOVED_OUT, MembershipEnd.REMOVED):
+        raise ValidationError(_("Choose death, moving away or removal."))
+    try:
+        membership = _current_membership(resident)
+    except Membership.DoesNotExist:
+        raise ValidationError(_("This resident is no longer a member of a household.")) from None
+    now = timezone.now()
+    _end_membership(membership, reason, now)
+    before = resident_snapshot(resident)
+    if reason in _END_STATUS:
+        resident.residence_status = _END_STATUS[reason]
+        if note:
+            resident.notes = (resident.notes + "\n" + note).strip()
+        resident.save(update_fields=["residence_status", "notes", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=f"membership.end.{reason}",
+        target=resident,
+        before=before,
+        after={**resident_snapshot(resident), "note": note},
+    )
+    return membership
+
+
+def _move(resident: Resident, household: Household, relationship: str, reason: str, when) -> Membership:
+    with contextlib.suppress(Membership.DoesNotExist):  # a resident who had moved out of the town
+        _end_membership(_current_membership(resident), reason, when)
+    resident.household = household
+    resident.town_id = household.town_id
+    if resident.residence_status in (ResidenceStatus.MOVED_OUT,):
+        resident.residence_status = ResidenceStatus.AT_HOME
+    resident.save(update_fields=["household", "town", "residence_status", "updated_at"])
+    membership = Membership.objects.create(
+        town_id=household.town_id,
+        household=household,
+        resident=resident,
+        relationship=relationship,
+        started_at=when,
+    )
+    if relationship == Relationship.HEAD:
+        household.head = resident
+        household.save(update_fields=["head", "updated_at"])
+    search.reindex_resident(resident)
+    return membership
+
+
+@transaction.atomic
+def resident_move(*, actor, resident: Resident, household: Household, relationship: str) -> Membership:
+    _require(actor, roles.CHANGE, resident)
+    _require(actor, roles.CHANGE, household)
+    if resident.residence_status == ResidenceStatus.DECEASED:
+        raise ValidationError(_("A deceased resident cannot be moved."))
+    if resident.household_id == household.pk:
+        raise ValidationError(_("The resident is already in this household."))
+    if relationship == Relationship.HEAD and household.head_id:
+        raise ValidationError(
+            {"relationship": _("The household already has a head; change the head instead.")}
+        )
+    before = resident_snapshot(resident)
+    membership = _move(resident, household, relationship, MembershipEnd.MOVED, timezone.now())
+    audit_record(
+        actor=actor,
+        action="resident.move",
+        target=resident,
+        before=before,
+        after={**resident_snapshot(resident), "relationship": relationship},
+    )
+    return membership
+
+
+@transaction.atomic
+def household_change_head(
+    *, actor, household: Household, new_head: Resident, relationships: dict[int, str]
+) -> Household:
+    """The new head becomes 户主; every other current member's relationship is restated relative to them."""
+    _require(actor, roles.CHANGE, household)
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    current = {
+        m.resident_id: m for m in household.memberships.select_for_update().filter(ended_at__isnull=True)
+    }
+    if new_head.pk not in current:
+        raise ValidationError(_("The new head must be a current member of the household."))
+    missing = [rid for rid in current if rid != new_head.pk and rid not in relationships]
+    if missing:
+        raise ValidationError(_("Give every other member's relationship to the new head."))
+    before = {"head": household.head_id, **{str(k): m.relationship for k, m in current.items()}}
+    for resident_id, membership in current.items():
+        relationship = Relationship.HEAD if resident_id == new_head.pk else relationships[resident_id]
+        if relationship == Relationship.HEAD and resident_id != new_head.pk:
+            raise ValidationError(_("A household has one head."))
+        if membership.relationship != relationship:
+            membership.relationship = relationship
+            membership.save(update_fields=["relationship"])
+    household.head = new_head
+    household.save(update_fields=["head", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="household.change_head",
+        target=household,
+        before=before,
+        after={"head": new_head.pk, **{str(k): m.relationship for k, m in current.items()}},
+    )
+    return household
+
+
+@transaction.atomic
+def household_split(
+    *,
+    actor,
+    household: Household,
+    members: dict[int, str],
+    number: str,
+    group: VillageGroup | None = None,
+    address: str = "",
+    house_number: str = "",
+) -> Household:
+    """分户: the listed members (resident id → relationship to the new head, one of them 户主) form a new household."""
+    _require(actor, roles.CHANGE, household)
+    current = set(household.memberships.filter(ended_at__isnull=True).values_list("resident_id", flat=True))
+    if not members or not set(members) <= current:
+        raise ValidationError(_("Choose members of this household to split off."))
+    if set(members) == current:
+        raise ValidationError(_("At least one member must stay in the original household."))
+    if list(members.values()).count(Relationship.HEAD) != 1:
+        raise ValidationError(_("Choose exactly one head for the new household."))
+    new = household_create(
+        actor=actor,
+        group=group or household.group,
+        number=number,
+        address=address or household.address,
+        house_number=house_number,
+    )
+    now = timezone.now()
+    for resident in Resident.objects.filter(pk__in=members):
+        _move(resident, new, members[resident.pk], MembershipEnd.SPLIT, now)
+    audit_record(
+        actor=actor,
+        action="household.split",
+        target=household,
+        after={"new_household": new.pk, "members": sorted(members)},
+    )
+    return new
+
+
+@transaction.atomic
+def household_merge(
+    *, actor, source: Household, target: Household, relationships: dict[int, str]
+) -> Household:
+    """Every current member of `source` joins `target` (relationship to target's head); `source` closes."""
+    _require(actor, roles.CHANGE, source)
+    _require(actor, roles.CHANGE, target)
+    if source.pk == target.pk:
+        raise ValidationError(_("Choose two different households."))
+    moving = list(Resident.objects.filter(memberships__household=source, memberships__ended_at__isnull=True))
+    if any(r.pk not in relationships for r in moving):
+        raise ValidationError(_("Give every member's relationship to the head of the household they join."))
+    if any(relationships[r.pk] == Relationship.HEAD for r in moving) and target.head_id:
+        raise ValidationError(_("The household already has a head; change the head instead."))
+    now = timezone.now()
+    for resident in moving:
+        _move(resident, target, relationships[resident.pk], MembershipEnd.MERGED, now)
+    source.refresh_from_db()
+    source.status = HouseholdStatus.CLOSED
+    source.head = None
+    source.save(update_fields=["status", "head", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="household.merge",
+        target=target,
+        after={"source": source.pk, "members": [r.pk for r in moving]},
+    )
+    return target
+
+
+@transaction.atomic
+def resident_reveal_id(*, actor, resident: Resident) -> str:
+    """The full ID number of one resident, for a permitted user; every reveal is logged."""
+    _require(actor, roles.REVEAL_ID, resident)
+    audit_record(actor=actor, action="reveal.id_number", target=resident)
+    return resident.id_number or ""
+
+
+@transaction.atomic
+def phone_reveal(*, actor, phone: ContactPhone) -> str:
+    _require(actor, roles.REVEAL_PHONE, phone)
+    audit_record(actor=actor, action="reveal.phone", target=phone.resident, after={"phone": phone.pk})
+    return phone.number

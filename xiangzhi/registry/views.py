@@ -1,0 +1,384 @@
+"""Registry pages. Reads go through selectors (scoped), writes through services; out of scope is 404."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from xiangzhi.accounts import roles
+from xiangzhi.core.audit import audit_record
+from xiangzhi.core.views import apply_errors
+
+from . import search as search_module
+from . import selectors, services
+from .forms import ChangeHeadForm, HouseholdForm, MembershipEndForm, MoveForm, ResidentForm
+
+
+def _allowed(user, action):
+    if not roles.can(user, action):
+        raise Http404
+
+
+def _get_or_404(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except ObjectDoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def home(request):
+    _allowed(request.user, roles.VIEW)
+    village_id = request.GET.get("village") or None
+    group_id = request.GET.get("group") or None
+    villages = selectors.villages_for(user=request.user)
+    if village_id and not villages.filter(pk=village_id).exists():
+        raise Http404
+    groups = selectors.groups_for(user=request.user, village_id=village_id) if village_id else []
+    if group_id and not selectors.groups_for(user=request.user).filter(pk=group_id).exists():
+        raise Http404
+    stats = selectors.dashboard(user=request.user, village_id=village_id, group_id=group_id)
+    return render(
+        request,
+        "registry/home.html",
+        {
+            "stats": stats,
+            "villages": villages,
+            "groups": groups,
+            "village_id": int(village_id) if village_id else None,
+            "group_id": int(group_id) if group_id else None,
+        },
+    )
+
+
+@login_required
+def search(request):
+    _allowed(request.user, roles.VIEW)
+    query = request.GET.get("q", "")[:40]
+    hits = search_module.search(request.user, query) if query.strip() else []
+    context = {"query": query, "hits": hits}
+    if request.htmx:
+        return render(request, "registry/_search_results.html", context)
+    return render(request, "registry/search.html", context)
+
+
+@login_required
+def household_list(request):
+    _allowed(request.user, roles.VIEW)
+    from django.core.paginator import Paginator
+
+    households = selectors.household_list(
+        user=request.user,
+        village_id=request.GET.get("village") or None,
+        group_id=request.GET.get("group") or None,
+    )
+    page = Paginator(households, 50).get_page(request.GET.get("page"))
+    return render(request, "registry/household_list.html", {"page": page})
+
+
+@login_required
+def household_export(request):
+    """The household roster as CSV for Excel (UTF-8 with BOM); numbers masked; every export is audited."""
+    _allowed(request.user, roles.VIEW)
+    households = selectors.household_list(
+        user=request.user,
+        village_id=request.GET.get("village") or None,
+        group_id=request.GET.get("group") or None,
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="households-{timezone.localdate():%Y%m%d}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [_("household number"), _("village"), _("group"), _("address"), _("head"), _("members"), _("phone")]
+    )
+    rows = 0
+    for household, phone in selectors.household_export_rows(households):
+        writer.writerow(
+            [
+                household.number,
+                household.village.name,
+                household.group.name,
+                household.address,
+                household.head.name if household.head else "",
+                household.member_count,
+                phone,
+            ]
+        )
+        rows += 1
+    audit_record(
+        actor=request.user,
+        action="export.households",
+        town=request.user.town,
+        after={"rows": rows, "filters": request.GET.dict()},
+    )
+    return response
+
+
+@login_required
+def household_card(request, pk):
+    _allowed(request.user, roles.VIEW)
+    card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
+    return render(
+        request,
+        "registry/household_card.html",
+        {
+            "card": card,
+            "may_change": roles.can(request.user, roles.CHANGE),
+            "may_see_ids": roles.can(request.user, roles.REVEAL_ID),
+            "may_reveal_phone": roles.can(request.user, roles.REVEAL_PHONE),
+        },
+    )
+
+
+@login_required
+def household_create(request):
+    _allowed(request.user, roles.CHANGE)
+    form = HouseholdForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = services.household_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Household created. Add its head now."))
+            return redirect("registry:resident_add", pk=household.pk)
+    return render(request, "registry/form.html", {"form": form, "title": _("New household")})
+
+
+@login_required
+def household_edit(request, pk):
+    _allowed(request.user, roles.CHANGE)
+    card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
+    household = card.household
+    initial = {
+        f: getattr(household, f) for f in ("group", "address", "house_number", "latitude", "longitude")
+    }
+    form = HouseholdForm(request.POST or None, user=request.user, editing=True, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(actor=request.user, household=household, **form.cleaned_data)
+        except (ValidationError, ObjectDoesNotExist) as exc:
+            if isinstance(exc, ObjectDoesNotExist):
+                raise Http404 from None
+            apply_errors(form, exc)
+        else:
+            return redirect("registry:household", pk=pk)
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": _("Edit household %(n)s") % {"n": household.number}, "back": household},
+    )
+
+
+@login_required
+@require_POST
+def household_confirm(request, pk):
+    _allowed(request.user, roles.CHANGE)
+    card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
+    _get_or_404(services.household_confirm, actor=request.user, household=card.household)
+    messages.success(request, _("Marked as checked with the family today."))
+    return redirect("registry:household", pk=pk)
+
+
+def _duplicate_link(request, exc: services.DuplicateIdNumber) -> str | None:
+    try:
+        other = selectors.resident_get(user=request.user, pk=exc.existing.pk)
+    except ObjectDoesNotExist:
+        return None
+    return other.household_id
+
+
+@login_required
+def resident_add(request, pk):
+    _allowed(request.user, roles.CHANGE)
+    card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
+    initial = {
+        "relationship": "head" if card.household.head_id is None else "son",
+        "residence_status": "at_home",
+    }
+    form = ResidentForm(request.POST or None, user=request.user, initial=initial)
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resident_add(
+                actor=request.user,
+                household=card.household,
+                relationship=form.cleaned_data["relationship"],
+                **form.identity(),
+                phones=form.phone_inputs(),
+                flags=form.flag_inputs(),
+            )
+        except services.DuplicateIdNumber as exc:
+            form.add_error("id_number" if "id_number" in form.fields else None, exc)
+            duplicate = _duplicate_link(request, exc)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Resident added."))
+            return redirect("registry:household", pk=pk)
+    return render(
+        request,
+        "registry/resident_form.html",
+        {
+            "form": form,
+            "title": _("Add a member to household %(n)s") % {"n": card.household.number},
+            "back": card.household,
+            "duplicate_household": duplicate,
+        },
+    )
+
+
+@login_required
+def resident_edit(request, pk):
+    _allowed(request.user, roles.CHANGE)
+    resident = _get_or_404(selectors.resident_get, user=request.user, pk=pk, action=roles.CHANGE)
+    phones = list(resident.phones.all())
+    initial = {
+        "name": resident.name,
+        "sex": resident.sex,
+        "birth_date": resident.birth_date,
+        "no_id_reason": resident.no_id_reason,
+        "residence_status": resident.residence_status,
+        "notes": resident.notes,
+        "flags": [f.flag for f in resident.flags.all()],
+        "disability_level": next((f.level for f in resident.flags.all() if f.level), None),
+    }
+    for i, phone in enumerate(phones[:3], start=1):
+        # The edit form shows masked numbers; an untouched masked value keeps the number on record.
+        initial |= {
+            f"phone_{i}": phone.number_masked,
+            f"holder_{i}": phone.holder,
+            f"holder_name_{i}": phone.holder_name,
+        }
+    form = ResidentForm(request.POST or None, user=request.user, editing=True, initial=initial)
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        phone_inputs = [
+            services.PhoneInput(
+                number=phones[p.priority - 1].number
+                if "*" in p.number and p.priority <= len(phones)
+                else p.number,
+                holder=p.holder,
+                holder_name=p.holder_name,
+                priority=p.priority,
+            )
+            for p in form.phone_inputs()
+        ]
+        try:
+            services.resident_update(
+                actor=request.user,
+                resident=resident,
+                **form.identity(),
+                phones=phone_inputs,
+                flags=form.flag_inputs(),
+            )
+        except services.DuplicateIdNumber as exc:
+            form.add_error("id_number" if "id_number" in form.fields else None, exc)
+            duplicate = _duplicate_link(request, exc)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("registry:household", pk=resident.household_id)
+    return render(
+        request,
+        "registry/resident_form.html",
+        {
+            "form": form,
+            "title": _("Edit %(name)s") % {"name": resident.name},
+            "back": resident.household,
+            "resident": resident,
+            "duplicate_household": duplicate,
+        },
+    )
+
+
+def _resident_action(request, pk, form, service, **extra):
+    resident = _get_or_404(selectors.resident_get, user=request.user, pk=pk, action=roles.CHANGE)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=request.user, resident=resident, **form.cleaned_data, **extra)
+        except ObjectDoesNotExist:
+            raise Http404 from None
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("registry:household", pk=resident.household_id)
+    return render(
+        request, "registry/form.html", {"form": form, "title": resident.name, "back": resident.household}
+    )
+
+
+@login_required
+def resident_end(request, pk):
+    _allowed(request.user, roles.CHANGE)
+    return _resident_action(request, pk, MembershipEndForm(request.POST or None), services.membership_end)
+
+
+@login_required
+def resident_move(request, pk):
+    _allowed(request.user, roles.CHANGE)
+    form = MoveForm(request.POST or None, user=request.user)
+
+    def move(*, actor, resident, household_number, relationship):
+        return services.resident_move(
+            actor=actor, resident=resident, household=household_number, relationship=relationship
+        )
+
+    return _resident_action(request, pk, form, move)
+
+
+@login_required
+def household_change_head(request, pk):
+    _allowed(request.user, roles.CHANGE)
+    card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
+    form = ChangeHeadForm(request.POST or None, card=card)
+    if request.method == "POST" and form.is_valid():
+        new_head = next(
+            m.resident for m in card.members if str(m.resident.pk) == form.cleaned_data["new_head"]
+        )
+        relationships = {k: v for k, v in form.relationships().items() if k != new_head.pk}
+        try:
+            services.household_change_head(
+                actor=request.user, household=card.household, new_head=new_head, relationships=relationships
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Head of household changed."))
+            return redirect("registry:household", pk=pk)
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": _("Change the head of household"), "back": card.household},
+    )
+
+
+@login_required
+@require_POST
+def reveal_id(request, pk):
+    _allowed(request.user, roles.REVEAL_ID)
+    resident = _get_or_404(selectors.resident_get, user=request.user, pk=pk, action=roles.REVEAL_ID)
+    value = services.resident_reveal_id(actor=request.user, resident=resident)
+    return render(request, "registry/_revealed.html", {"value": value, "kind": "id"})
+
+
+@login_required
+@require_POST
+def reveal_phone(request, pk):
+    _allowed(request.user, roles.REVEAL_PHONE)
+    phone = _get_or_404(selectors.phone_get, user=request.user, pk=pk, action=roles.REVEAL_PHONE)
+    value = services.phone_reveal(actor=request.user, phone=phone)
+    response = render(request, "registry/_revealed.html", {"value": value, "kind": "phone"})
+    if request.GET.get("call") and request.htmx:
+        # Tap to call: the number is revealed (and logged) only when the cadre actually calls it.
+        response["HX-Redirect"] = f"tel:{value}"
+    return response
