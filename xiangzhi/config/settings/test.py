@@ -12,3 +12,5 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["NAME"] = ":memory:"
     DATABASES["default"]["OPTIONS"] = {}
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,190 @@
+"""Registry pages: the household card, search, forms with clear errors, bounded query counts."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from xiangzhi.conftest import make_id
+from xiangzhi.core.models import AuditEntry
+from xiangzhi.registry import services
+from xiangzhi.registry.models import Resident
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cadre_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def test_card_shows_members_masked_numbers_and_emergency_flags(cadre_client, household_a):
+    html = cadre_client.get(reverse("registry:household", args=[household_a.pk])).content.decode()
+    for name in ("张三", "李四妹", "张小明", "王秀英"):
+        assert name in html
+    assert "138****5678" in html and "13812345678" not in html
+    assert "500111********" in html
+    assert 'class="tag emergency"' in html  # the disabled mother is highlighted
+
+
+def test_call_list_puts_people_at_home_first(alice, household_a):
+    from xiangzhi.registry.selectors import household_card
+
+    card = household_card(user=alice, pk=household_a.pk)
+    order = [resident.name for _, resident in card.call_list]
+    assert order.index("张小明") == len(order) - 1  # working away: called last
+    assert "王秀英" in order  # reachable through her son's phone
+
+
+def test_card_query_count_does_not_grow_with_members(
+    cadre_client, household_a, admin_user, django_assert_max_num_queries
+):
+    url = reverse("registry:household", args=[household_a.pk])
+    cadre_client.get(url)
+    with django_assert_max_num_queries(12) as small:
+        cadre_client.get(url)
+    for i in range(12):
+        services.resident_add(
+            actor=admin_user,
+            household=household_a,
+            relationship="grandson",
+            name=f"张孙{i}",
+            sex="M",
+            no_id_reason="x",
+            phones=[services.PhoneInput(number=f"1390000{i:04d}")],
+        )
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        cadre_client.get(url)
+
+
+def test_search_page_query_count_is_bounded(cadre_client, household_a, django_assert_max_num_queries):
+    url = reverse("registry:search")
+    with django_assert_max_num_queries(10):
+        response = cadre_client.get(url, {"q": "zs"}, HTTP_HX_REQUEST="true")
+    assert "张三" in response.content.decode()
+
+
+def test_search_partial_for_htmx_and_full_page_otherwise(cadre_client, household_a):
+    partial = cadre_client.get(reverse("registry:search"), {"q": "张三"}, HTTP_HX_REQUEST="true")
+    full = cadre_client.get(reverse("registry:search"), {"q": "张三"})
+    assert "<html" not in partial.content.decode() and "张三" in partial.content.decode()
+    assert "<html" in full.content.decode()
+
+
+def _post_resident(client, household, **data):
+    payload = {
+        "name": "张新",
+        "relationship": "son",
+        "residence_status": "at_home",
+        "sex": "",
+        "id_number": "",
+    }
+    payload.update(data)
+    return client.post(reverse("registry:resident_add", args=[household.pk]), payload)
+
+
+@pytest.mark.parametrize(
+    ("id_number", "fragment"),
+    [
+        ("5001112000010100", "18"),
+        ("500111200001010012", "check character"),
+        ("500111200002300010", "birth date"),
+        ("5.00111E+17", "spreadsheet"),
+    ],
+)
+def test_invalid_id_number_gets_a_form_error_naming_the_problem(
+    client, alice, household_a, id_number, fragment
+):
+    client.force_login(alice)
+    client.post("/i18n/setlang/", {"language": "en"})
+    response = _post_resident(client, household_a, id_number=id_number)
+    assert response.status_code == 200
+    assert fragment in response.content.decode()
+    assert not Resident.objects.filter(name="张新").exists()
+
+
+def test_duplicate_id_number_links_to_the_holder(cadre_client, household_a):
+    response = _post_resident(cadre_client, household_a, id_number=household_a.head.id_number)
+    assert response.status_code == 200
+    assert reverse("registry:household", args=[household_a.pk]) in response.content.decode()
+
+
+def test_duplicate_out_of_scope_gives_no_link(client, charlie, household_a, household_b):
+    client.force_login(charlie)
+    response = _post_resident(client, household_b, id_number=household_a.head.id_number)
+    assert response.status_code == 200
+    assert reverse("registry:household", args=[household_a.pk]) not in response.content.decode()
+
+
+def test_add_resident_through_the_page(cadre_client, household_a):
+    response = _post_resident(
+        cadre_client,
+        household_a,
+        id_number=make_id(datetime.date(2001, 2, 3), "M", 40),
+        phone_1="139 0000 2222",
+        holder_1="self",
+        flags=[],
+    )
+    assert response.status_code == 302
+    r = Resident.objects.get(name="张新")
+    assert r.phones.get().number == "13900002222"
+    assert AuditEntry.objects.filter(
+        action="resident.add", target_id=str(r.pk), actor__username="alice"
+    ).exists()
+
+
+def test_edit_form_keeps_masked_phone_and_id(cadre_client, household_a):
+    head = household_a.head
+    url = reverse("registry:resident_edit", args=[head.pk])
+    page = cadre_client.get(url).content.decode()
+    assert "138****5678" in page and "13812345678" not in page and head.id_number not in page
+    response = cadre_client.post(
+        url,
+        {
+            "name": "张三",
+            "sex": "M",
+            "residence_status": "migrant",
+            "id_number": "",
+            "phone_1": "138****5678",
+            "holder_1": "self",
+        },
+    )
+    assert response.status_code == 302
+    head.refresh_from_db()
+    assert head.residence_status == "migrant"
+    assert head.phones.get().number == "13812345678"
+    assert head.id_number.startswith("500111")
+
+
+def test_grid_worker_form_has_no_id_field(client, grid, household_a):
+    client.force_login(grid)
+    page = client.get(reverse("registry:resident_add", args=[household_a.pk])).content.decode()
+    assert 'name="id_number"' not in page
+
+
+def test_end_membership_page(cadre_client, household_a):
+    mother = household_a.residents.get(name="王秀英")
+    response = cadre_client.post(reverse("registry:resident_end", args=[mother.pk]), {"reason": "deceased"})
+    assert response.status_code == 302
+    mother.refresh_from_db()
+    assert mother.residence_status == "deceased"
+
+
+def test_change_head_page(cadre_client, household_a):
+    son = household_a.residents.get(name="张小明")
+    data = {"new_head": son.pk}
+    for r in household_a.residents.exclude(pk=son.pk):
+        data[f"rel_{r.pk}"] = "other"
+    response = cadre_client.post(reverse("registry:household_change_head", args=[household_a.pk]), data)
+    assert response.status_code == 302
+    household_a.refresh_from_db()
+    assert household_a.head == son
+
+
+def test_dashboard_counts_are_scoped(client, alice, charlie, household_a, household_b):
+    client.force_login(alice)
+    html = client.get(reverse("registry:home")).content.decode()
+    assert "<b>4</b>" in html  # residents of village A only
+    client.force_login(charlie)
+    assert client.get(reverse("registry:home"), {"village": household_a.village_id}).status_code == 404
