@@ -178,3 +178,56 @@ class ChangeHeadForm(forms.Form):
 
     def relationships(self) -> dict[int, str]:
         return {int(k[4:]): v for k, v in self.cleaned_data.items() if k.startswith("rel_") and v}
+
+
+class SplitForm(forms.Form):
+    """分户: the chosen members leave for a new household; relationships can be restated there with "change head"."""
+
+    number = forms.CharField(label=_("new household number"), max_length=32)
+    address = forms.CharField(label=_("address"), max_length=200, required=False)
+    house_number = forms.CharField(label=_("house number (门牌号)"), max_length=32, required=False)
+
+    def __init__(self, *args, card, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(m.resident.pk, m.resident.name) for m in card.members]
+        self.fields["members"] = forms.TypedMultipleChoiceField(
+            label=_("members who leave"), choices=choices, coerce=int, widget=forms.CheckboxSelectMultiple
+        )
+        self.fields["new_head"] = forms.TypedChoiceField(
+            label=_("head of the new household"), choices=choices, coerce=int
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_head") and data.get("members") and data["new_head"] not in data["members"]:
+            self.add_error("new_head", _("The new head must be one of the members who leave."))
+        return data
+
+    def member_relationships(self) -> dict[int, str]:
+        head = self.cleaned_data["new_head"]
+        return {
+            pk: Relationship.HEAD if pk == head else Relationship.OTHER for pk in self.cleaned_data["members"]
+        }
+
+
+class MergeForm(forms.Form):
+    source_number = forms.CharField(
+        label=_("household number to merge into this one"),
+        max_length=32,
+        help_text=_(
+            "Its members join this household; restate their relationships afterwards with “change head”."
+        ),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_source_number(self):
+        number = self.cleaned_data["source_number"].strip()
+        household = (
+            Household.objects.restrict(self.user, roles.CHANGE).filter(number=number, status="active").first()
+        )
+        if household is None:
+            raise forms.ValidationError(_("No household with this number in your area."))
+        return household

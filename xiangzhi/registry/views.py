@@ -17,7 +17,15 @@ from xiangzhi.core.views import apply_errors
 
 from . import search as search_module
 from . import selectors, services
-from .forms import ChangeHeadForm, HouseholdForm, MembershipEndForm, MoveForm, ResidentForm
+from .forms import (
+    ChangeHeadForm,
+    HouseholdForm,
+    MembershipEndForm,
+    MergeForm,
+    MoveForm,
+    ResidentForm,
+    SplitForm,
+)
 
 
 def _allowed(user, action):
@@ -359,6 +367,64 @@ def household_change_head(request, pk):
         request,
         "registry/form.html",
         {"form": form, "title": _("Change the head of household"), "back": card.household},
+    )
+
+
+@login_required
+def household_split(request, pk):
+    _allowed(request.user, roles.CHANGE)
+    card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
+    form = SplitForm(request.POST or None, card=card, initial={"address": card.household.address})
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.household_split(
+                actor=request.user,
+                household=card.household,
+                members=form.member_relationships(),
+                number=form.cleaned_data["number"],
+                address=form.cleaned_data["address"],
+                house_number=form.cleaned_data["house_number"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request, _("New household created. Check the members' relationships to its head.")
+            )
+            return redirect("registry:household", pk=new.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": _("Split the household (分户)"), "back": card.household},
+    )
+
+
+@login_required
+def household_merge(request, pk):
+    _allowed(request.user, roles.CHANGE)
+    card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
+    form = MergeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        source = form.cleaned_data["source_number"]
+        members = source.memberships.filter(ended_at__isnull=True).values_list("resident_id", flat=True)
+        try:
+            services.household_merge(
+                actor=request.user,
+                source=source,
+                target=card.household,
+                relationships={pk: "other" for pk in members},
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Households merged. Restate the new members' relationships to the head.")
+            )
+            return redirect("registry:household_change_head", pk=pk)
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": _("Merge another household into this one"), "back": card.household},
     )
 
 

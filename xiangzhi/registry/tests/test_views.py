@@ -188,3 +188,44 @@ def test_dashboard_counts_are_scoped(client, alice, charlie, household_a, househ
     assert "<b>4</b>" in html  # residents of village A only
     client.force_login(charlie)
     assert client.get(reverse("registry:home"), {"village": household_a.village_id}).status_code == 404
+
+
+def test_split_page(cadre_client, household_a):
+    son = household_a.residents.get(name="张小明")
+    response = cadre_client.post(
+        reverse("registry:household_split", args=[household_a.pk]),
+        {"number": "A-010", "members": [son.pk], "new_head": son.pk, "address": "玉峰村1组13号"},
+    )
+    assert response.status_code == 302
+    son.refresh_from_db()
+    assert son.household.number == "A-010" and son.household.head == son
+
+
+def test_split_page_new_head_must_leave(cadre_client, household_a):
+    son = household_a.residents.get(name="张小明")
+    response = cadre_client.post(
+        reverse("registry:household_split", args=[household_a.pk]),
+        {"number": "A-010", "members": [son.pk], "new_head": household_a.head_id},
+    )
+    assert response.status_code == 200
+    son.refresh_from_db()
+    assert son.household == household_a
+
+
+def test_merge_page(client, admin_user, household_a, household_b):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("registry:household_merge", args=[household_a.pk]), {"source_number": "B-001"}
+    )
+    assert response.status_code == 302
+    household_b.refresh_from_db()
+    assert household_b.status == "closed"
+
+
+def test_merge_page_cannot_reach_out_of_scope(cadre_client, household_a, household_b):
+    response = cadre_client.post(
+        reverse("registry:household_merge", args=[household_a.pk]), {"source_number": "B-001"}
+    )
+    assert response.status_code == 200
+    household_b.refresh_from_db()
+    assert household_b.status == "active"
