@@ -77,6 +77,16 @@ def household_snapshot(household: Household) -> dict:
     }
 
 
+_LIVING_HERE = (ResidenceStatus.AT_HOME, ResidenceStatus.MIGRANT, ResidenceStatus.STUDYING)
+
+
+def _check_residence(status: str) -> None:
+    if status not in _LIVING_HERE:
+        raise ValidationError(
+            {"residence_status": _("Record a death or a move out of the town as the end of the membership.")}
+        )
+
+
 def _clean_identity(*, id_number: str | None, no_id_reason: str, sex: str, birth_date, exclude_pk=None):
     """ID number → (status, normalised number, blind index, sex, birth date), cross-checked against what was entered."""
     if not id_number:
@@ -242,6 +252,7 @@ def resident_add(
         raise ValidationError(
             {"relationship": _("The household already has a head; change the head instead.")}
         )
+    _check_residence(residence_status)
     id_status, number, blind, sex, birth_date = _clean_identity(
         id_number=id_number, no_id_reason=no_id_reason, sex=sex, birth_date=birth_date
     )
@@ -304,6 +315,8 @@ def resident_update(
     _require(actor, roles.CHANGE, resident)
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     before = resident_snapshot(resident)
+    if residence_status != resident.residence_status:
+        _check_residence(residence_status)
     if id_number is None and resident.id_number and not no_id_reason:
         id_number = resident.id_number  # a form that may not show the ID keeps it
     id_status, number, blind, sex, birth_date = _clean_identity(

@@ -223,3 +223,17 @@ def test_confirm_marks_freshness(alice, household_a):
     services.household_confirm(actor=alice, household=household_a)
     household_a.refresh_from_db()
     assert household_a.confirmed_at is not None
+
+
+def test_death_is_not_a_residence_status_edit(alice, household_a):
+    with pytest.raises(ValidationError) as exc:
+        services.resident_add(
+            actor=alice,
+            household=household_a,
+            relationship="son",
+            name="张死",
+            sex="M",
+            no_id_reason="x",
+            residence_status="deceased",
+        )
+    assert "residence_status" in exc.value.error_dict

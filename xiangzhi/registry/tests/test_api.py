@@ -1,0 +1,168 @@
+"""Registry API: the same services as the pages; errors are 400 with field names; out of scope is 404."""
+
+import datetime
+
+import pytest
+from rest_framework.test import APIClient
+
+from xiangzhi.conftest import make_id
+from xiangzhi.core.models import AuditEntry
+from xiangzhi.registry.models import Household, Resident
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(alice):
+    client = APIClient()
+    client.force_authenticate(alice)
+    return client
+
+
+def test_household_card_payload_is_masked(api, household_a):
+    data = api.get(f"/api/v1/registry/households/{household_a.pk}/").json()
+    names = {m["resident"]["name"] for m in data["members"]}
+    assert names == {"张三", "李四妹", "张小明", "王秀英"}
+    head = next(m["resident"] for m in data["members"] if m["relationship"] == "head")
+    assert head["id_number"].startswith("500111********")
+    assert head["phones"][0]["number"] == "138****5678"
+    assert [c["resident_name"] for c in data["call_list"]][-1] == "张小明"
+
+
+def test_token_authentication(alice, household_a):
+    from rest_framework.authtoken.models import Token
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.create(user=alice).key)
+    assert client.get("/api/v1/registry/search/", {"q": "zs"}).status_code == 200
+
+
+def test_search_api(api, household_a):
+    hits = api.get("/api/v1/registry/search/", {"q": "zs"}).json()
+    assert hits[0]["resident_name"] == "张三"
+    assert hits[0]["household"]["number"] == "A-001"
+
+
+def test_create_household_and_add_member(api, group_a1):
+    response = api.post(
+        "/api/v1/registry/households/", {"group": group_a1.pk, "number": "A-100"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    pk = response.json()["id"]
+    member = {
+        "name": "刘备",
+        "relationship": "head",
+        "id_number": make_id(datetime.date(1961, 7, 1), "M", 31),
+        "phones": [{"number": "13511112222", "holder": "self", "priority": 1}],
+        "flags": [{"code": "disabled", "level": 3}],
+    }
+    response = api.post(f"/api/v1/registry/households/{pk}/members/", member, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["sex"] == "M" and body["birth_date"] == "1961-07-01"
+    assert body["phones"][0]["number"] == "135****2222"
+    assert body["flags"] == [{"code": "disabled", "name": "残疾", "emergency": True, "level": 3}]
+    assert Household.objects.get(pk=pk).head.name == "刘备"
+
+
+@pytest.mark.parametrize(
+    ("id_number", "code_word"),
+    [
+        ("500111196107010", "birth date"),
+        ("50011119610701031", "18"),
+        ("500111196107010310", "check character"),
+    ],
+)
+def test_invalid_id_number_is_a_400_naming_the_problem(api, household_a, id_number, code_word):
+    response = api.post(
+        f"/api/v1/registry/households/{household_a.pk}/members/",
+        {"name": "坏号", "relationship": "son", "id_number": id_number},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert code_word in " ".join(response.json()["id_number"])
+    assert not Resident.objects.filter(name="坏号").exists()
+
+
+def test_malformed_and_wrong_types_are_4xx(api, household_a):
+    url = f"/api/v1/registry/households/{household_a.pk}/members/"
+    assert api.post(url, "{not json", content_type="application/json").status_code == 400
+    assert api.post(url, {"name": ["x"], "relationship": "nope"}, format="json").status_code == 400
+    assert api.post(url, {"name": "x" * 500, "relationship": "son"}, format="json").status_code == 400
+
+
+def test_update_resident(api, household_a):
+    head = household_a.head
+    response = api.put(
+        f"/api/v1/registry/residents/{head.pk}/",
+        {"name": "张三", "sex": "M", "residence_status": "migrant", "notes": "在重庆打工"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    head.refresh_from_db()
+    assert head.residence_status == "migrant" and head.id_number  # ID kept
+    assert head.phones.count() == 1  # phones untouched when not sent
+
+
+def test_operations(api, household_a, admin_user, household_b):
+    son = household_a.residents.get(name="张小明")
+    r = api.post(
+        f"/api/v1/registry/households/{household_a.pk}/split/",
+        {"members": {str(son.pk): "head"}, "number": "A-200"},
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    new_pk = r.json()["id"]
+    mother = household_a.residents.get(name="王秀英")
+    r = api.post(
+        f"/api/v1/registry/residents/{mother.pk}/move/",
+        {"household": new_pk, "relationship": "mother"},
+        format="json",
+    )
+    assert r.status_code == 200, r.content
+    r = api.post(f"/api/v1/registry/residents/{mother.pk}/end/", {"reason": "deceased"}, format="json")
+    assert r.json()["residence_status"] == "deceased"
+    wife = household_a.residents.get(name="李四妹")
+    r = api.post(
+        f"/api/v1/registry/households/{household_a.pk}/change-head/",
+        {"new_head": wife.pk, "relationships": {str(household_a.head_id): "spouse"}},
+        format="json",
+    )
+    assert r.status_code == 200, r.content
+    r = api.post(
+        f"/api/v1/registry/households/{household_a.pk}/merge/",
+        {"source": new_pk, "relationships": {str(son.pk): "son"}},
+        format="json",
+    )
+    assert r.status_code == 200, r.content
+    assert (
+        api.post(
+            f"/api/v1/registry/households/{household_a.pk}/merge/",
+            {"source": household_b.pk, "relationships": {}},
+            format="json",
+        ).status_code
+        == 404
+    )
+    assert AuditEntry.objects.filter(action__startswith="household.").count() >= 4
+
+
+def test_reveal_over_api_is_logged(api, household_a):
+    head = household_a.head
+    r = api.post(f"/api/v1/registry/residents/{head.pk}/reveal-id/")
+    assert r.json()["value"] == head.id_number
+    phone = head.phones.get()
+    assert api.post(f"/api/v1/registry/phones/{phone.pk}/reveal/").json()["value"] == "13812345678"
+    assert AuditEntry.objects.filter(action__startswith="reveal.", actor_name="alice").count() == 2
+
+
+def test_dashboard_api(api, household_a, household_b):
+    data = api.get("/api/v1/registry/dashboard/").json()
+    assert data["households"] == 1 and data["residents"] == 4
+    assert {f["code"]: f["count"] for f in data["flags"]}["disabled"] == 1
+
+
+def test_schema_and_docs_are_served_locally(api):
+    assert api.get("/api/schema/").status_code == 200
+    docs = api.get("/api/docs/").content.decode()
+    assert "cdn" not in docs.lower() and "//unpkg" not in docs
