@@ -2,8 +2,12 @@
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, viewsets
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from ..models import IdempotencyRecord
 
 
 def validation_detail(exc: ValidationError):
@@ -25,7 +29,55 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-class RestrictedViewSetMixin:
+class _Replay(Exception):
+    def __init__(self, record):
+        self.record = record
+
+
+class IdempotentMixin:
+    """A POST or PUT sent again with the same `Idempotency-Key` gets the first answer back instead of a second
+    write (a cadre on a weak signal retries). The key is the client's, per user; reusing it on another URL is a 422."""
+
+    _idempotency_key = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        key = request.headers.get("Idempotency-Key", "")[:64]
+        if key and request.method in ("POST", "PUT") and request.user.is_authenticated:
+            self._idempotency_key = key
+            record = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+            if record is not None:
+                raise _Replay(record)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _Replay):
+            record = exc.record
+            if (record.method, record.path) != (self.request.method, self.request.path):
+                self._idempotency_key = None
+                return Response(
+                    {"detail": _("This Idempotency-Key was used for another request.")}, status=422
+                )
+            self._idempotency_key = None
+            return Response(record.body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self._idempotency_key and response.status_code < 500:
+            IdempotencyRecord.objects.get_or_create(
+                user=request.user,
+                key=self._idempotency_key,
+                defaults={
+                    "method": request.method,
+                    "path": request.path,
+                    "status_code": response.status_code,
+                    "body": response.data,
+                },
+            )
+        return response
+
+
+class RestrictedViewSetMixin(IdempotentMixin):
     """A viewset's queryset is always `model.objects.restrict(request.user, action)`; subclasses may narrow it."""
 
     restrict_action = "view"

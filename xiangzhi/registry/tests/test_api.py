@@ -166,3 +166,19 @@ def test_schema_and_docs_are_served_locally(api):
     assert api.get("/api/schema/").status_code == 200
     docs = api.get("/api/docs/").content.decode()
     assert "cdn" not in docs.lower() and "//unpkg" not in docs
+
+
+def test_a_retried_write_with_the_same_idempotency_key_writes_once(api, household_a):
+    url = f"/api/v1/registry/households/{household_a.pk}/members/"
+    body = {"name": "张重试", "relationship": "son", "sex": "M", "no_id_reason": "新生儿"}
+    first = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k-123")
+    again = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k-123")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert Resident.objects.filter(name="张重试").count() == 1
+    other_url = api.post(
+        "/api/v1/registry/households/", {"number": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="k-123"
+    )
+    assert other_url.status_code == 422
+    api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k-456")
+    assert Resident.objects.filter(name="张重试").count() == 2
