@@ -5,6 +5,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -40,17 +41,23 @@ def _get_or_404(fn, **kwargs):
         raise Http404 from None
 
 
+def _area_filter(request) -> tuple[int | None, int | None]:
+    """The ?village= and ?group= of a list, dashboard or export; one outside the user's area is a 404."""
+    ids = []
+    for name, allowed in (("village", selectors.villages_for), ("group", selectors.groups_for)):
+        raw = request.GET.get(name) or None
+        if raw is not None and (not raw.isdigit() or not allowed(user=request.user).filter(pk=raw).exists()):
+            raise Http404
+        ids.append(int(raw) if raw else None)
+    return ids[0], ids[1]
+
+
 @login_required
 def home(request):
     _allowed(request.user, roles.VIEW)
-    village_id = request.GET.get("village") or None
-    group_id = request.GET.get("group") or None
+    village_id, group_id = _area_filter(request)
     villages = selectors.villages_for(user=request.user)
-    if village_id and not villages.filter(pk=village_id).exists():
-        raise Http404
     groups = selectors.groups_for(user=request.user, village_id=village_id) if village_id else []
-    if group_id and not selectors.groups_for(user=request.user).filter(pk=group_id).exists():
-        raise Http404
     stats = selectors.dashboard(user=request.user, village_id=village_id, group_id=group_id)
     return render(
         request,
@@ -59,8 +66,8 @@ def home(request):
             "stats": stats,
             "villages": villages,
             "groups": groups,
-            "village_id": int(village_id) if village_id else None,
-            "group_id": int(group_id) if group_id else None,
+            "village_id": village_id,
+            "group_id": group_id,
         },
     )
 
@@ -79,26 +86,35 @@ def search(request):
 @login_required
 def household_list(request):
     _allowed(request.user, roles.VIEW)
-    from django.core.paginator import Paginator
-
-    households = selectors.household_list(
-        user=request.user,
-        village_id=request.GET.get("village") or None,
-        group_id=request.GET.get("group") or None,
-    )
+    village_id, group_id = _area_filter(request)
+    households = selectors.household_list(user=request.user, village_id=village_id, group_id=group_id)
     page = Paginator(households, 50).get_page(request.GET.get("page"))
-    return render(request, "registry/household_list.html", {"page": page})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registry/household_list.html",
+        {
+            "page": page,
+            "query": query.urlencode(),
+            "villages": selectors.villages_for(user=request.user),
+            "village_id": village_id,
+        },
+    )
+
+
+def _cell(value) -> str:
+    """A spreadsheet cell that cannot turn into a formula (=, +, -, @ at the start)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @login_required
 def household_export(request):
     """The household roster as CSV for Excel (UTF-8 with BOM); numbers masked; every export is audited."""
     _allowed(request.user, roles.VIEW)
-    households = selectors.household_list(
-        user=request.user,
-        village_id=request.GET.get("village") or None,
-        group_id=request.GET.get("group") or None,
-    )
+    village_id, group_id = _area_filter(request)
+    households = selectors.household_list(user=request.user, village_id=village_id, group_id=group_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="households-{timezone.localdate():%Y%m%d}.csv"'
     response.write("\ufeff")
@@ -109,7 +125,8 @@ def household_export(request):
     rows = 0
     for household, phone in selectors.household_export_rows(households):
         writer.writerow(
-            [
+            _cell(v)
+            for v in [
                 household.number,
                 household.village.name,
                 household.group.name,

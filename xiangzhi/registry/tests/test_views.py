@@ -229,3 +229,32 @@ def test_merge_page_cannot_reach_out_of_scope(cadre_client, household_a, househo
     assert response.status_code == 200
     household_b.refresh_from_db()
     assert household_b.status == "active"
+
+
+def test_export_is_masked_scoped_audited_and_formula_safe(cadre_client, admin_user, household_a, household_b):
+    services.resident_add(
+        actor=admin_user,
+        household=household_a,
+        relationship="son",
+        name="=HYPERLINK(1)",
+        sex="M",
+        no_id_reason="x",
+    )
+    response = cadre_client.get(reverse("registry:household_export"))
+    text = response.content.decode("utf-8-sig")
+    assert "A-001" in text and "B-001" not in text
+    assert "138****5678" in text and "13812345678" not in text
+    assert AuditEntry.objects.filter(action="export.households", actor_name="alice").count() == 1
+    assert (
+        cadre_client.get(
+            reverse("registry:household_export"), {"village": household_b.village_id}
+        ).status_code
+        == 404
+    )
+    assert cadre_client.get(reverse("registry:households"), {"village": "x"}).status_code == 404
+
+
+def test_export_cells_never_start_a_formula():
+    from xiangzhi.registry.views import _cell
+
+    assert _cell("=1+1") == "'=1+1" and _cell("-3") == "'-3" and _cell("张三") == "张三"
