@@ -2,8 +2,14 @@
 
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 _ALLOWED_PREFIXES = ("/accounts/password/", "/accounts/logout/", "/static/", "/i18n/")
+
+
+def password_change_required_body() -> dict:
+    """The API's answer, for a session here and for a token in accounts.api.authentication."""
+    return {"detail": _("Change your password before you go on."), "code": "password_change_required"}
 
 
 class PasswordChangeRequiredMiddleware:
@@ -21,8 +27,6 @@ class PasswordChangeRequiredMiddleware:
             if request.path.startswith("/api/"):
                 from django.http import JsonResponse
 
-                return JsonResponse(
-                    {"detail": "password change required", "code": "password_change_required"}, status=403
-                )
+                return JsonResponse(password_change_required_body(), status=403)
             return redirect(reverse("accounts:password_change"))
         return self.get_response(request)

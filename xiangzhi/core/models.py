@@ -4,14 +4,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .scoping import RestrictedManager, Scope
+from .scoping import RestrictedQuerySet, Scope
 
 
 class AppendOnlyError(Exception):
     pass
 
 
-class AuditQuerySet(models.QuerySet):
+class AuditQuerySet(RestrictedQuerySet):
     def update(self, **kwargs):
         raise AppendOnlyError("audit rows are never edited")
 
@@ -35,7 +35,7 @@ class AuditEntry(models.Model):
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
-    objects = RestrictedManager.from_queryset(AuditQuerySet)()
+    objects = AuditQuerySet.as_manager()
     scope = Scope(town="town")
 
     class Meta:

@@ -65,3 +65,7 @@ class PhoneHolder(models.TextChoices):
     RELATIVE = "relative", _("Other relative")
     NEIGHBOUR = "neighbour", _("Neighbour")
     OTHER = "other", _("Other")
+
+
+# What a resident's status may be set to directly; death and moving out end the membership instead.
+LIVING_RESIDENCE_CHOICES = ResidenceStatus.choices[:3]

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xiangzhi.accounts import roles
 
-from .choices import MembershipEnd, PhoneHolder, Relationship, ResidenceStatus, Sex
+from .choices import LIVING_RESIDENCE_CHOICES, MembershipEnd, PhoneHolder, Relationship, Sex
 from .models import FlagType, Household, VillageGroup
 from .services import FlagInput, PhoneInput
 
@@ -63,7 +63,7 @@ class ResidentForm(forms.Form):
     birth_date = forms.DateField(
         label=_("birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    residence_status = forms.ChoiceField(label=_("residence status"), choices=ResidenceStatus.choices[:3])
+    residence_status = forms.ChoiceField(label=_("residence status"), choices=LIVING_RESIDENCE_CHOICES)
     flags = forms.ModelMultipleChoiceField(
         label=_("flags"), queryset=FlagType.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )

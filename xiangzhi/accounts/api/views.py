@@ -1,7 +1,8 @@
 """The current account, and token login (lockout applies: axes sees every authenticate call)."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,4 +30,21 @@ class MeView(APIView):
 
 
 class TokenView(ObtainAuthToken):
-    pass
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except serializers.ValidationError:
+            # Axes flags the request when the account is locked; say so (429, as the login page does) instead of
+            # "wrong credentials" for a right password.
+            if getattr(request, "axes_locked_out", False):
+                return Response(
+                    {
+                        "detail": _(
+                            "Too many failed logins for this account. It is locked for 30 minutes; ask your "
+                            "town administrator if you need it sooner."
+                        ),
+                        "code": "locked_out",
+                    },
+                    status=status.HTTP_429_TOO_MANY_REQUESTS,
+                )
+            raise

@@ -82,6 +82,14 @@ class RestrictedViewSetMixin(IdempotentMixin):
 
     restrict_action = "view"
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        from xiangzhi.accounts import roles
+
+        # A role without the action sees no such endpoint at all, like an object out of scope.
+        if not roles.can(request.user, self.restrict_action):
+            raise exceptions.NotFound
+
     def get_queryset(self):
         return self.scoped(self.queryset.model.objects.restrict(self.request.user, self.restrict_action))
 

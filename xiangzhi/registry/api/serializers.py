@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from xiangzhi.accounts import roles
 
-from ..choices import MembershipEnd, PhoneHolder, Relationship, ResidenceStatus, Sex
+from ..choices import LIVING_RESIDENCE_CHOICES, MembershipEnd, PhoneHolder, Relationship, ResidenceStatus, Sex
 from ..models import ContactPhone, FlagType, Household, Resident, ResidentFlag, Village, VillageGroup
 
 
@@ -158,7 +158,7 @@ class ResidentWriteSerializer(serializers.Serializer):
     id_number = serializers.CharField(max_length=40, required=False, allow_null=True, allow_blank=True)
     no_id_reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     residence_status = serializers.ChoiceField(
-        choices=ResidenceStatus.choices[:3], default=ResidenceStatus.AT_HOME
+        choices=LIVING_RESIDENCE_CHOICES, default=ResidenceStatus.AT_HOME
     )
     notes = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
     phones = PhoneInputSerializer(many=True, required=False)

@@ -1,0 +1,190 @@
+"""The phone scenario in a real browser: a village cadre on a 360-px phone finds a household and opens its card.
+
+Headless Debian Chromium driven by Playwright against pytest-django's live server. The data is written
+directly, not through the registry services: services write audit rows, and the SQLite triggers that keep
+the audit table append-only would abort the flush that ends a transactional test.
+"""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from xiangzhi.accounts.choices import Role
+from xiangzhi.accounts.models import User
+from xiangzhi.conftest import make_id, require_system_part
+from xiangzhi.core.crypto import blind_index
+from xiangzhi.registry.models import (
+    ContactPhone,
+    Household,
+    Membership,
+    Resident,
+    SearchToken,
+    Town,
+    Village,
+    VillageGroup,
+)
+from xiangzhi.registry.search import build_household_tokens, build_resident_tokens
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE_VIEWPORT = {"width": 360, "height": 740}
+PASSWORD = "pw-for-tests-123"
+SCREENSHOT = "/tmp/xiangzhi-card.png"
+
+# Size, text colour and effective background colour (nearest non-transparent ancestor) of each tap target.
+TAP_TARGETS_JS = """() => {
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const bg = getComputedStyle(el).backgroundColor;
+      if (bg !== "rgba(0, 0, 0, 0)" && bg !== "transparent") return bg;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  return [...document.querySelectorAll("main button, main a.tel, main .actions a")].map((el) => ({
+    text: el.textContent.trim(),
+    height: Math.round(el.getBoundingClientRect().height),
+    color: getComputedStyle(el).color,
+    background: background(el),
+  }));
+}"""
+
+
+def _household(group, number, address, house_number, members):
+    """A household with its members, phones and search keys, written without services (no audit rows)."""
+    household = Household.objects.create(
+        town=group.town,
+        village=group.village,
+        group=group,
+        number=number,
+        address=address,
+        house_number=house_number,
+        confirmed_at=timezone.now(),
+    )
+    tokens = build_household_tokens(household)
+    for relationship, name, sex, birth, seq, status, phone in members:
+        id_number = make_id(birth, sex, seq)
+        resident = Resident.objects.create(
+            town=group.town,
+            household=household,
+            name=name,
+            sex=sex,
+            birth_date=birth,
+            id_status="present",
+            id_number=id_number,
+            id_blind=blind_index("id", id_number),
+            residence_status=status,
+        )
+        Membership.objects.create(
+            town=group.town, household=household, resident=resident, relationship=relationship
+        )
+        ContactPhone.objects.create(
+            town=group.town, resident=resident, number=phone, blind=blind_index("phone", phone)
+        )
+        if relationship == "head":
+            household.head = resident
+            household.save(update_fields=["head"])
+        tokens += build_resident_tokens(resident, phones=[phone])
+    SearchToken.objects.bulk_create(tokens)
+    return household
+
+
+@pytest.fixture
+def phone_scenario():
+    town = Town.objects.create(name="宝兴镇", code="500111108000")
+    village_a = Village.objects.create(town=town, name="玉峰村", code="500111108001")
+    village_b = Village.objects.create(town=town, name="高峰村", code="500111108002")
+    group_a1 = VillageGroup.objects.create(town=town, village=village_a, number=1, name="1组")
+    group_b1 = VillageGroup.objects.create(town=town, village=village_b, number=1, name="1组")
+    User.objects.create_user(
+        username="cadre1", password=PASSWORD, role=Role.CADRE, town=town, village=village_a
+    )
+    mine = _household(
+        group_a1,
+        "A-001",
+        "玉峰村1组12号",
+        "12号",
+        [
+            ("head", "张三", "M", datetime.date(1970, 3, 5), 1, "at_home", "13812345678"),
+            ("spouse", "李四妹", "F", datetime.date(1972, 6, 1), 2, "at_home", "13900001111"),
+            ("son", "张小明", "M", datetime.date(1996, 1, 20), 3, "migrant", "15822223333"),
+        ],
+    )
+    # Same surname and given name prefix, other village: the cadre of village A must never see him.
+    _household(
+        group_b1,
+        "B-001",
+        "高峰村1组3号",
+        "3号",
+        [("head", "张三丰", "M", datetime.date(1965, 2, 2), 5, "at_home", "18655556666")],
+    )
+    return mine
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_cadre_finds_household_on_a_phone_and_sees_masked_numbers(live_server, phone_scenario):
+    require_system_part(CHROMIUM, "Chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            # A phone set to Chinese, as the cadres' are: the pages answer in zh-Hans.
+            context = browser.new_context(
+                viewport=PHONE_VIEWPORT, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
+            )
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+
+            page.goto(live_server.url + "/accounts/login/")
+            page.fill("#id_username", "cadre1")
+            page.fill("#id_password", PASSWORD)
+            page.locator("form:has(#id_username) [type=submit]").click()
+            expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+
+            # The landing page of a cadre has the search box; type two characters of a name.
+            searchbox = page.locator("input[name=q]")
+            expect(searchbox).to_be_visible()
+            searchbox.press_sequentially("张三", delay=80)
+            hit = page.locator("#results ul.hits a").filter(has_text="张三")
+            expect(hit.first).to_be_visible()  # htmx answers after its 250 ms delay
+            results = page.locator("#results").inner_text()
+            assert "张三丰" not in results and "高峰村" not in results  # the other village stays out of sight
+            assert page.locator("#results ul.hits a").count() == 1
+
+            hit.first.click()
+            page.wait_for_url(f"**/registry/households/{phone_scenario.pk}/")
+
+            members = page.locator("section[aria-labelledby=members-h] .member")
+            for name in ("张三", "李四妹", "张小明"):
+                expect(members.locator("b", has_text=name).first).to_be_visible()
+            expect(page.get_by_text("138****5678").first).to_be_visible()
+            expect(page.get_by_text("139****1111").first).to_be_visible()
+            html = page.content()
+            for full in ("13812345678", "13900001111", "15822223333"):
+                assert full not in html
+            assert "张三丰" not in html
+
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll_width <= PHONE_VIEWPORT["width"], f"horizontal overflow: {scroll_width}px"
+
+            # Everything a thumb taps on the card is big enough, and no button is drawn white on the white card.
+            targets = page.evaluate(TAP_TARGETS_JS)
+            assert targets, "no buttons or links found on the card"
+            too_small = [t for t in targets if t["height"] < 40]
+            assert not too_small, f"tap targets under 40 px: {too_small}"
+            invisible = [t for t in targets if t["color"] == t["background"]]
+            assert not invisible, f"text in the background colour: {invisible}"
+
+            page.screenshot(path=SCREENSHOT, full_page=True)
+        finally:
+            browser.close()
