@@ -1,0 +1,63 @@
+"""The demo town: plausible, valid, deterministic for a seed, and built once."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from xiangzhi.accounts.models import User
+from xiangzhi.registry.idnumber import parse_id_number
+from xiangzhi.registry.models import ContactPhone, Household, Membership, Resident, ResidentFlag, Village
+from xiangzhi.registry.search import search
+
+pytestmark = pytest.mark.django_db
+
+
+def build(residents=1200, seed=7):
+    out = StringIO()
+    call_command("demo_town", residents=residents, seed=seed, stdout=out)
+    return out.getvalue()
+
+
+def test_demo_town_shape_and_validity():
+    output = build()
+    assert "cadre1" in output and "xiangzhi-demo" in output
+    assert Resident.objects.count() == 1200
+    households = Household.objects.count()
+    assert abs(households - round(1200 * 6975 / 26551)) <= 1
+    assert Village.objects.count() == 15
+    # every household has a head and every resident one current membership
+    assert not Household.objects.filter(head__isnull=True).exists()
+    assert Membership.objects.filter(ended_at__isnull=True).count() == 1200
+    for r in Resident.objects.exclude(id_number__isnull=True)[:300]:
+        parsed = parse_id_number(r.id_number)
+        assert (parsed.birth_date, parsed.sex) == (r.birth_date, r.sex)
+    flags = set(ResidentFlag.objects.values_list("flag__code", flat=True))
+    assert {"disabled", "elderly_alone", "party_member"} <= flags
+    assert ContactPhone.objects.filter(holder="child").exists()  # elderly reached through a child
+
+
+def test_demo_accounts_can_search_their_area():
+    build(residents=600)
+    cadre = User.objects.get(username="cadre1")
+    name = Resident.objects.filter(household__village=cadre.village).first().name
+    assert any(h.resident and h.resident.name == name for h in search(cadre, name))
+    assert User.objects.get(username="grid1").village_groups.count() == 2
+    assert User.objects.get(username="admin").check_password("xiangzhi-demo")
+
+
+def test_demo_town_is_built_once():
+    build(residents=300)
+    output = build(residents=300)
+    assert "reusing" in output
+    assert Resident.objects.count() == 300
+
+
+def test_same_seed_same_town():
+    build(residents=300, seed=11)
+    first = list(Resident.objects.order_by("pk").values_list("name", "birth_date", "sex"))
+    assert len(first) == 300
+    from xiangzhi.registry.demo import Generator
+
+    a, b = Generator(5, first[0][1]), Generator(5, first[0][1])
+    assert [p.name for p in a.family(5)] == [p.name for p in b.family(5)]
