@@ -361,87 +361,92 @@ def resident_move(request, pk):
     return _resident_action(request, pk, form, move)
 
 
-@login_required
-def household_change_head(request, pk):
+def _household_action(request, pk, *, make_form, run, title, done):
+    """A household operation page: the form validates, `run(card, data)` calls the service and returns where to
+    go next; a service's ValidationError is shown on the form, out of scope is 404."""
     _allowed(request.user, roles.CHANGE)
     card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
-    form = ChangeHeadForm(request.POST or None, card=card)
+    form = make_form(card)
     if request.method == "POST" and form.is_valid():
-        new_head = next(
-            m.resident for m in card.members if str(m.resident.pk) == form.cleaned_data["new_head"]
-        )
-        relationships = {k: v for k, v in form.relationships().items() if k != new_head.pk}
         try:
-            services.household_change_head(
-                actor=request.user, household=card.household, new_head=new_head, relationships=relationships
-            )
+            target = run(card, form)
+        except ObjectDoesNotExist:
+            raise Http404 from None
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, _("Head of household changed."))
-            return redirect("registry:household", pk=pk)
-    return render(
+            messages.success(request, done)
+            return redirect(*target)
+    return render(request, "registry/form.html", {"form": form, "title": title, "back": card.household})
+
+
+@login_required
+def household_change_head(request, pk):
+    def run(card, form):
+        chosen = form.cleaned_data["new_head"]
+        new_head = next(m.resident for m in card.members if str(m.resident.pk) == chosen)
+        relationships = {k: v for k, v in form.relationships().items() if k != new_head.pk}
+        services.household_change_head(
+            actor=request.user, household=card.household, new_head=new_head, relationships=relationships
+        )
+        return ("registry:household", pk)
+
+    return _household_action(
         request,
-        "registry/form.html",
-        {"form": form, "title": _("Change the head of household"), "back": card.household},
+        pk,
+        make_form=lambda card: ChangeHeadForm(request.POST or None, card=card),
+        run=run,
+        title=_("Change the head of household"),
+        done=_("Head of household changed."),
     )
 
 
 @login_required
 def household_split(request, pk):
-    _allowed(request.user, roles.CHANGE)
-    card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
-    form = SplitForm(request.POST or None, card=card, initial={"address": card.household.address})
-    if request.method == "POST" and form.is_valid():
-        try:
-            new = services.household_split(
-                actor=request.user,
-                household=card.household,
-                members=form.member_relationships(),
-                number=form.cleaned_data["number"],
-                address=form.cleaned_data["address"],
-                house_number=form.cleaned_data["house_number"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request, _("New household created. Check the members' relationships to its head.")
-            )
-            return redirect("registry:household", pk=new.pk)
-    return render(
+    def run(card, form):
+        data = form.cleaned_data
+        new = services.household_split(
+            actor=request.user,
+            household=card.household,
+            members=form.member_relationships(),
+            number=data["number"],
+            address=data["address"],
+            house_number=data["house_number"],
+        )
+        return ("registry:household", new.pk)
+
+    return _household_action(
         request,
-        "registry/form.html",
-        {"form": form, "title": _("Split the household (分户)"), "back": card.household},
+        pk,
+        make_form=lambda card: SplitForm(
+            request.POST or None, card=card, initial={"address": card.household.address}
+        ),
+        run=run,
+        title=_("Split the household (分户)"),
+        done=_("New household created. Check the members' relationships to its head."),
     )
 
 
 @login_required
 def household_merge(request, pk):
-    _allowed(request.user, roles.CHANGE)
-    card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
-    form = MergeForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    def run(card, form):
         source = form.cleaned_data["source_number"]
         members = source.memberships.filter(ended_at__isnull=True).values_list("resident_id", flat=True)
-        try:
-            services.household_merge(
-                actor=request.user,
-                source=source,
-                target=card.household,
-                relationships={pk: "other" for pk in members},
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request, _("Households merged. Restate the new members' relationships to the head.")
-            )
-            return redirect("registry:household_change_head", pk=pk)
-    return render(
+        services.household_merge(
+            actor=request.user,
+            source=source,
+            target=card.household,
+            relationships=dict.fromkeys(members, "other"),
+        )
+        return ("registry:household_change_head", pk)
+
+    return _household_action(
         request,
-        "registry/form.html",
-        {"form": form, "title": _("Merge another household into this one"), "back": card.household},
+        pk,
+        make_form=lambda card: MergeForm(request.POST or None, user=request.user),
+        run=run,
+        title=_("Merge another household into this one"),
+        done=_("Households merged. Restate the new members' relationships to the head."),
     )
 
 
