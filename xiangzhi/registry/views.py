@@ -46,7 +46,10 @@ def _area_filter(request) -> tuple[int | None, int | None]:
     ids = []
     for name, allowed in (("village", selectors.villages_for), ("group", selectors.groups_for)):
         raw = request.GET.get(name) or None
-        if raw is not None and (not raw.isdigit() or not allowed(user=request.user).filter(pk=raw).exists()):
+        # isascii: "²" is a digit to str.isdigit() but not to int()
+        if raw is not None and (
+            not (raw.isascii() and raw.isdigit()) or not allowed(user=request.user).filter(pk=raw).exists()
+        ):
             raise Http404
         ids.append(int(raw) if raw else None)
     return ids[0], ids[1]
@@ -141,7 +144,8 @@ def household_export(request):
         actor=request.user,
         action="export.households",
         town=request.user.town,
-        after={"rows": rows, "filters": request.GET.dict()},
+        # the filters applied, not the raw query string: a stray parameter could carry a phone or ID number
+        after={"rows": rows, "filters": {"village": village_id, "group": group_id}},
     )
     return response
 

@@ -125,8 +125,16 @@ class HouseholdCardSerializer(serializers.Serializer):
         ]
 
 
+@extend_schema_field(serializers.IntegerField())
+class GroupInScopeField(serializers.PrimaryKeyRelatedField):
+    """A village group the user may change; one out of scope is as invalid as one that does not exist (400)."""
+
+    def get_queryset(self):
+        return VillageGroup.objects.restrict(self.context["request"].user, roles.CHANGE)
+
+
 class HouseholdCreateSerializer(serializers.Serializer):
-    group = serializers.PrimaryKeyRelatedField(queryset=VillageGroup.objects.all())
+    group = GroupInScopeField()
     number = serializers.CharField(max_length=32)
     address = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     house_number = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)

@@ -1,5 +1,6 @@
 """Registry API: the same selectors and services as the pages, behind restrict()."""
 
+import django_filters
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -22,6 +23,48 @@ def _need(user, action):
         raise NotFound
 
 
+def _pk(pk) -> int:
+    """A router's <pk> is any URL segment; one that is no id is absent, like an id out of scope (404, not 500)."""
+    if not (str(pk).isascii() and str(pk).isdigit()):  # "²" is a digit to isdigit(), not to int()
+        raise NotFound
+    return int(pk)
+
+
+def _in_scope(model):
+    """A list filter's choices are the records the user may view: one out of scope is as invalid as one that does
+    not exist (the same 400), so a filter cannot tell whether a record outside the user's area exists."""
+
+    def queryset(request):
+        return model.objects.restrict(request.user, roles.VIEW) if request else model.objects.none()
+
+    return queryset
+
+
+class VillageGroupFilter(django_filters.FilterSet):
+    village = django_filters.ModelChoiceFilter(queryset=_in_scope(Village))
+
+    class Meta:
+        model = VillageGroup
+        fields = ["village"]
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    village = django_filters.ModelChoiceFilter(queryset=_in_scope(Village))
+    group = django_filters.ModelChoiceFilter(queryset=_in_scope(VillageGroup))
+
+    class Meta:
+        model = Household
+        fields = ["village", "group", "status", "number"]
+
+
+class ResidentFilter(django_filters.FilterSet):
+    household = django_filters.ModelChoiceFilter(queryset=_in_scope(Household))
+
+    class Meta:
+        model = Resident
+        fields = ["household", "sex", "residence_status", "id_status"]
+
+
 class VillageViewSet(RestrictedReadOnlyViewSet):
     queryset = Village.objects.all()
     serializer_class = s.VillageSerializer
@@ -30,7 +73,7 @@ class VillageViewSet(RestrictedReadOnlyViewSet):
 class VillageGroupViewSet(RestrictedReadOnlyViewSet):
     queryset = VillageGroup.objects.all()
     serializer_class = s.VillageGroupSerializer
-    filterset_fields = ["village"]
+    filterset_class = VillageGroupFilter
 
     def scoped(self, qs):
         return qs.order_by("village_id", "number")
@@ -47,13 +90,13 @@ def _flags_input(data):
 class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Household.objects.all()
     serializer_class = s.HouseholdSerializer
-    filterset_fields = ["village", "group", "status", "number"]
+    filterset_class = HouseholdFilter
 
     def scoped(self, qs):
         return qs.select_related("village", "group", "head").order_by("number")
 
     def _card(self, pk):
-        return selectors.household_card(user=self.request.user, pk=pk)
+        return selectors.household_card(user=self.request.user, pk=_pk(pk))
 
     @extend_schema(responses=s.HouseholdCardSerializer)
     def retrieve(self, request, pk=None):
@@ -62,7 +105,7 @@ class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets
     @extend_schema(request=s.HouseholdCreateSerializer, responses=s.HouseholdSerializer)
     def create(self, request):
         _need(request.user, roles.CHANGE)
-        data = s.HouseholdCreateSerializer(data=request.data)
+        data = s.HouseholdCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         household = services.household_create(actor=request.user, **data.validated_data)
         return Response(s.HouseholdSerializer(household).data, status=status.HTTP_201_CREATED)
@@ -143,7 +186,7 @@ class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets
 class ResidentViewSet(RestrictedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Resident.objects.all()
     serializer_class = s.ResidentSerializer
-    filterset_fields = ["household", "sex", "residence_status", "id_status"]
+    filterset_class = ResidentFilter
     http_method_names = ["get", "put", "post", "head", "options"]
 
     def scoped(self, qs):
@@ -156,7 +199,7 @@ class ResidentViewSet(RestrictedViewSetMixin, mixins.UpdateModelMixin, viewsets.
         )
 
     def _get(self, pk, action=roles.VIEW):
-        return selectors.resident_get(user=self.request.user, pk=pk, action=action)
+        return selectors.resident_get(user=self.request.user, pk=_pk(pk), action=action)
 
     @extend_schema(request=s.ResidentWriteSerializer, responses=s.ResidentSerializer)
     def update(self, request, pk=None, partial=False):
@@ -214,6 +257,9 @@ class ResidentViewSet(RestrictedViewSetMixin, mixins.UpdateModelMixin, viewsets.
     def reveal_id(self, request, pk=None):
         _need(request.user, roles.REVEAL_ID)
         resident = self._get(pk, roles.REVEAL_ID)
+        # Never keep the answer for an Idempotency-Key replay: it would store the full ID number in plain text
+        # (core_idempotencyrecord.body). A retried reveal is simply a new reveal, logged again.
+        self._idempotency_key = None
         return Response({"value": services.resident_reveal_id(actor=request.user, resident=resident)})
 
 
@@ -246,6 +292,8 @@ class DashboardView(APIView):
     def get(self, request):
         _need(request.user, roles.VIEW)
         village, group = request.query_params.get("village"), request.query_params.get("group")
+        if any(v and not (v.isascii() and v.isdigit()) for v in (village, group)):
+            raise NotFound  # as the dashboard page: a filter that names no village or group is a 404
         if village and not selectors.villages_for(user=request.user).filter(pk=village).exists():
             raise NotFound
         if group and not selectors.groups_for(user=request.user).filter(pk=group).exists():
