@@ -12,7 +12,22 @@ from django.utils.translation import gettext as _
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+_SCIENTIFIC = re.compile(r"^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+# A Chinese input method types full-width forms (１２３Ｘ, ＋８６, （０２３）): they become ASCII.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
+def _fold(raw: str) -> str:
+    """Full-width characters become ASCII and spaces go; anything else (², ①) stays and is refused."""
+    return re.sub(r"\s", "", (raw or "").translate(_HALF_WIDTH))
+
+
+def _digits(value: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts ² and other digits int() cannot read."""
+    return _DIGITS.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -46,7 +61,7 @@ def _birth_date(digits: str) -> datetime.date:
 
 def parse_id_number(raw: str) -> IdNumber:
     """Validate and normalise an ID number, raising ValidationError that names what is wrong."""
-    value = (raw or "").strip().replace(" ", "").upper()
+    value = _fold(raw).upper()
     if _SCIENTIFIC.match(value):
         raise ValidationError(
             _(
@@ -56,13 +71,13 @@ def parse_id_number(raw: str) -> IdNumber:
             params={"value": value},
         )
     if len(value) == 15:
-        if not value.isdigit():
+        if not _digits(value):
             raise ValidationError(_("A 15-digit ID number has digits only."), code="id_characters")
         body = value[:6] + "19" + value[6:]
         born = _birth_date(body[6:14])
         value = body + check_character(body)
     elif len(value) == 18:
-        if not (value[:17].isdigit() and (value[17].isdigit() or value[17] == "X")):
+        if not (_digits(value[:17]) and (_digits(value[17]) or value[17] == "X")):
             raise ValidationError(
                 _("An ID number has 17 digits followed by a digit or X."), code="id_characters"
             )
@@ -88,12 +103,12 @@ def parse_id_number(raw: str) -> IdNumber:
 
 def normalize_phone(raw: str) -> str:
     """Digits only; a mainland mobile keeps 11 digits, a landline keeps its area code (7 to 12 digits)."""
-    value = re.sub(r"[\s\-()（）]", "", raw or "")
+    value = re.sub(r"[\-()]", "", _fold(raw))
     if value.startswith("+86"):
         value = value[3:]
     elif value.startswith("0086"):
         value = value[4:]
-    if not value.isdigit():
+    if not _digits(value):
         raise ValidationError(_("A phone number has digits only."), code="phone_characters")
     if value.startswith("1"):
         if len(value) != 11:

@@ -23,6 +23,22 @@ def test_lowercase_x_and_spaces_are_normalised():
     assert parse_id_number(" 110105 19491231002x ").number == "11010519491231002X"
 
 
+def test_full_width_input_from_a_chinese_keyboard_is_read_as_ascii():
+    assert parse_id_number("１１０１０５１９４９１２３１００２Ｘ").number == "11010519491231002X"
+    assert normalize_phone("１３８　１２３４　５６７８") == "13812345678"
+    assert normalize_phone("（０２３）４３７６１２３４") == "02343761234"
+
+
+@pytest.mark.parametrize(
+    "raw", ["11010519491231²02X", "1101051949123100٢X", "11010519491231①02X", "11010519490²31"]
+)
+def test_digits_other_than_0_to_9_are_refused_not_crashed_on(raw):
+    # str.isdigit() is true for ², ① and Arabic-Indic digits; int() cannot read them all
+    with pytest.raises(ValidationError) as exc:
+        parse_id_number(raw)
+    assert exc.value.code in {"id_characters", "id_length"}
+
+
 @pytest.mark.parametrize(
     ("raw", "code"),
     [
@@ -83,7 +99,7 @@ def test_phone_normalisation(raw, expected):
     assert normalize_phone(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["1381234567", "abc", "138123456789"])
+@pytest.mark.parametrize("raw", ["1381234567", "abc", "138123456789", "1381234567²", "138\x001234567"])
 def test_bad_phones_are_refused(raw):
     with pytest.raises(ValidationError):
         normalize_phone(raw)
