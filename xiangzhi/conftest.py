@@ -148,6 +148,19 @@ def users(admin_user, alice, charlie, grid, duty, clerk, auditor):
     }
 
 
+def update_resident(actor, resident, **changes):
+    """services.resident_update with the resident's current values for every field not given."""
+    current = {
+        "name": resident.name,
+        "sex": resident.sex,
+        "birth_date": None,
+        "id_number": None,
+        "no_id_reason": resident.no_id_reason,
+        "residence_status": resident.residence_status,
+    }
+    return services.resident_update(actor=actor, resident=resident, **(current | changes))
+
+
 @pytest.fixture
 def household_a(admin_user, group_a1):
     """张三's household in village A group 1: head, wife, a son working away, an elderly mother living at home."""

@@ -76,10 +76,11 @@ class ResidentForm(forms.Form):
     )
     notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, user, editing=False, **kwargs):
+    def __init__(self, *args, user, editing=False, phone_slots=PHONE_SLOTS, **kwargs):
         super().__init__(*args, **kwargs)
         self.may_see_ids = roles.can(user, roles.REVEAL_ID)
-        for i in range(1, PHONE_SLOTS + 1):
+        self.phone_slots = phone_slots
+        for i in range(1, phone_slots + 1):
             self.fields[f"phone_{i}"] = forms.CharField(
                 label=_("phone %(n)d") % {"n": i},
                 max_length=20,
@@ -101,7 +102,7 @@ class ResidentForm(forms.Form):
 
     def phone_inputs(self) -> list[PhoneInput]:
         phones = []
-        for i in range(1, PHONE_SLOTS + 1):
+        for i in range(1, self.phone_slots + 1):
             number = self.cleaned_data.get(f"phone_{i}", "").strip()
             if number:
                 phones.append(

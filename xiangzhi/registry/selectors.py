@@ -47,6 +47,16 @@ def resident_get(*, user, pk, action=roles.VIEW) -> Resident:
     )
 
 
+def household_of_resident(*, user, pk) -> int | None:
+    """The household of a resident the user may view (the holder of a duplicate ID number); None out of scope."""
+    return (
+        Resident.objects.restrict(user, roles.VIEW)
+        .filter(pk=pk)
+        .values_list("household_id", flat=True)
+        .first()
+    )
+
+
 def phone_get(*, user, pk, action=roles.VIEW) -> ContactPhone:
     return ContactPhone.objects.restrict(user, action).select_related("resident").get(pk=pk)
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from xiangzhi.accounts import roles
 from xiangzhi.core.audit import audit_record
 from xiangzhi.core.crypto import blind_index
-from xiangzhi.core.masking import mask_id_number, mask_phone
+from xiangzhi.core.masking import has_personal_number, mask_id_number, mask_phone
 
 from . import search
 from .choices import HouseholdStatus, IdStatus, MembershipEnd, Relationship, ResidenceStatus
@@ -52,15 +52,29 @@ def _require(actor, action: str, obj) -> None:
 
 
 def resident_snapshot(resident: Resident) -> dict:
+    """What the audit row keeps of a resident: numbers masked, phones and flags included (two queries)."""
     return {
         "name": resident.name,
         "sex": resident.sex,
         "birth_date": resident.birth_date,
         "id_status": resident.id_status,
         "id_number": mask_id_number(resident.id_number),
+        "no_id_reason": resident.no_id_reason,
         "residence_status": resident.residence_status,
         "household": resident.household_id,
         "notes": resident.notes,
+        "phones": [
+            {"number": mask_phone(number), "holder": holder, "holder_name": holder_name, "priority": priority}
+            for number, holder, holder_name, priority in ContactPhone.objects.filter(
+                resident_id=resident.pk
+            ).values_list("number", "holder", "holder_name", "priority")
+        ],
+        "flags": sorted(
+            f"{code}:{level}" if level else code
+            for code, level in ResidentFlag.objects.filter(resident_id=resident.pk).values_list(
+                "flag__code", "level"
+            )
+        ),
     }
 
 
@@ -75,6 +89,17 @@ def household_snapshot(household: Household) -> dict:
         "head": household.head_id,
         "status": household.status,
     }
+
+
+def _check_free_text(**texts: str) -> None:
+    """Numbers belong in the phone and ID fields (encrypted, masked), never in notes shown in clear."""
+    errors = {
+        name: _("Put phone and ID numbers in their own fields, not in this text.")
+        for name, text in texts.items()
+        if has_personal_number(text)
+    }
+    if errors:
+        raise ValidationError(errors, code="number_in_text")
 
 
 _LIVING_HERE = (ResidenceStatus.AT_HOME, ResidenceStatus.MIGRANT, ResidenceStatus.STUDYING)
@@ -125,6 +150,9 @@ def _set_phones(resident: Resident, phones: list[PhoneInput]) -> None:
             number = normalize_phone(phone.number)
         except ValidationError as exc:
             errors.append(f"{i + 1}: {exc.messages[0]}")
+            continue
+        if has_personal_number(phone.holder_name) or has_personal_number(phone.note):
+            errors.append(f"{i + 1}: " + _("Put phone and ID numbers in their own fields, not in this text."))
             continue
         rows.append(
             ContactPhone(
@@ -248,6 +276,7 @@ def resident_add(
         raise ValidationError({"name": _("Enter the resident's name.")})
     if household.status != HouseholdStatus.ACTIVE:
         raise ValidationError(_("This household is closed."))
+    _check_free_text(name=name, notes=notes, no_id_reason=no_id_reason)
     if relationship == Relationship.HEAD and household.head_id:
         raise ValidationError(
             {"relationship": _("The household already has a head; change the head instead.")}
@@ -288,11 +317,7 @@ def resident_add(
         actor=actor,
         action="resident.add",
         target=resident,
-        after={
-            **resident_snapshot(resident),
-            "relationship": relationship,
-            "phones": [mask_phone(p.number) for p in resident.phones.all()],
-        },
+        after={**resident_snapshot(resident), "relationship": relationship},
     )
     return resident
 
@@ -317,11 +342,17 @@ def resident_update(
     before = resident_snapshot(resident)
     if residence_status != resident.residence_status:
         _check_residence(residence_status)
-    if id_number is None and resident.id_number and not no_id_reason:
-        id_number = resident.id_number  # a form that may not show the ID keeps it
+    _check_free_text(name=name, notes=notes, no_id_reason=no_id_reason)
+    if not roles.can(actor, roles.REVEAL_ID):
+        # Who may not see ID numbers may not change or erase them either (grid workers, clerks).
+        id_number, no_id_reason = resident.id_number, resident.no_id_reason
+    elif id_number is None and resident.id_number and not no_id_reason:
+        id_number = resident.id_number  # a form that leaves the ID empty keeps it
     id_status, number, blind, sex, birth_date = _clean_identity(
         id_number=id_number, no_id_reason=no_id_reason, sex=sex, birth_date=birth_date, exclude_pk=resident.pk
     )
+    if not sex:
+        raise ValidationError({"sex": _("Enter the resident's sex.")})
     resident.name = name.strip()
     if not resident.name:
         raise ValidationError({"name": _("Enter the resident's name.")})
@@ -362,6 +393,8 @@ def _end_membership(membership: Membership, reason: str, when) -> None:
 _END_STATUS = {
     MembershipEnd.DECEASED: ResidenceStatus.DECEASED,
     MembershipEnd.MOVED_OUT: ResidenceStatus.MOVED_OUT,
+    # Removed from the household without another one in the town: no longer living here.
+    MembershipEnd.REMOVED: ResidenceStatus.MOVED_OUT,
 }
 
 
@@ -371,6 +404,7 @@ def membership_end(*, actor, resident: Resident, reason: str, note: str = "") ->
     _require(actor, roles.CHANGE, resident)
     if reason not in (MembershipEnd.DECEASED, MembershipEnd.MOVED_OUT, MembershipEnd.REMOVED):
         raise ValidationError(_("Choose death, moving away or removal."))
+    _check_free_text(note=note)
     try:
         membership = _current_membership(resident)
     except Membership.DoesNotExist:
@@ -378,11 +412,10 @@ def membership_end(*, actor, resident: Resident, reason: str, note: str = "") ->
     now = timezone.now()
     _end_membership(membership, reason, now)
     before = resident_snapshot(resident)
-    if reason in _END_STATUS:
-        resident.residence_status = _END_STATUS[reason]
-        if note:
-            resident.notes = (resident.notes + "\n" + note).strip()
-        resident.save(update_fields=["residence_status", "notes", "updated_at"])
+    resident.residence_status = _END_STATUS[reason]
+    if note:
+        resident.notes = (resident.notes + "\n" + note).strip()
+    resident.save(update_fields=["residence_status", "notes", "updated_at"])
     audit_record(
         actor=actor,
         action=f"membership.end.{reason}",

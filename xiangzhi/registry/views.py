@@ -1,6 +1,7 @@
 """Registry pages. Reads go through selectors (scoped), writes through services; out of scope is 404."""
 
 import csv
+import dataclasses
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from xiangzhi.core.views import apply_errors
 from . import search as search_module
 from . import selectors, services
 from .forms import (
+    PHONE_SLOTS,
     ChangeHeadForm,
     HouseholdForm,
     MembershipEndForm,
@@ -216,14 +218,6 @@ def household_confirm(request, pk):
     return redirect("registry:household", pk=pk)
 
 
-def _duplicate_link(request, exc: services.DuplicateIdNumber) -> str | None:
-    try:
-        other = selectors.resident_get(user=request.user, pk=exc.existing.pk)
-    except ObjectDoesNotExist:
-        return None
-    return other.household_id
-
-
 @login_required
 def resident_add(request, pk):
     _allowed(request.user, roles.CHANGE)
@@ -246,7 +240,7 @@ def resident_add(request, pk):
             )
         except services.DuplicateIdNumber as exc:
             form.add_error("id_number" if "id_number" in form.fields else None, exc)
-            duplicate = _duplicate_link(request, exc)
+            duplicate = selectors.household_of_resident(user=request.user, pk=exc.existing.pk)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -279,27 +273,28 @@ def resident_edit(request, pk):
         "flags": [f.flag for f in resident.flags.all()],
         "disability_level": next((f.level for f in resident.flags.all() if f.level), None),
     }
-    for i, phone in enumerate(phones[:3], start=1):
+    for i, phone in enumerate(phones, start=1):
         # The edit form shows masked numbers; an untouched masked value keeps the number on record.
         initial |= {
             f"phone_{i}": phone.number_masked,
             f"holder_{i}": phone.holder,
             f"holder_name_{i}": phone.holder_name,
         }
-    form = ResidentForm(request.POST or None, user=request.user, editing=True, initial=initial)
+    form = ResidentForm(
+        request.POST or None,
+        user=request.user,
+        editing=True,
+        initial=initial,
+        phone_slots=max(PHONE_SLOTS, len(phones) + 1),  # every number on record and one free slot
+    )
     duplicate = None
     if request.method == "POST" and form.is_valid():
-        phone_inputs = [
-            services.PhoneInput(
-                number=phones[p.priority - 1].number
-                if "*" in p.number and p.priority <= len(phones)
-                else p.number,
-                holder=p.holder,
-                holder_name=p.holder_name,
-                priority=p.priority,
-            )
-            for p in form.phone_inputs()
-        ]
+        phone_inputs = []
+        for p in form.phone_inputs():
+            kept = phones[p.priority - 1] if p.priority <= len(phones) else None
+            if kept is not None and p.number == kept.number_masked:
+                p = dataclasses.replace(p, number=kept.number, note=kept.note)
+            phone_inputs.append(p)
         try:
             services.resident_update(
                 actor=request.user,
@@ -310,7 +305,7 @@ def resident_edit(request, pk):
             )
         except services.DuplicateIdNumber as exc:
             form.add_error("id_number" if "id_number" in form.fields else None, exc)
-            duplicate = _duplicate_link(request, exc)
+            duplicate = selectors.household_of_resident(user=request.user, pk=exc.existing.pk)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

@@ -1,12 +1,15 @@
 """Registry API: the same selectors and services as the pages, behind restrict()."""
 
+import contextlib
+
 import django_filters
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from xiangzhi.accounts import roles
@@ -28,6 +31,19 @@ def _pk(pk) -> int:
     if not (str(pk).isascii() and str(pk).isdigit()):  # "²" is a digit to isdigit(), not to int()
         raise NotFound
     return int(pk)
+
+
+@contextlib.contextmanager
+def _duplicate_id_refused(request):
+    """An ID number held by someone else: 400 naming the field, with the holder's household for who may view it."""
+    try:
+        yield
+    except services.DuplicateIdNumber as exc:
+        detail = {"id_number": exc.messages}
+        household = selectors.household_of_resident(user=request.user, pk=exc.existing.pk)
+        if household is not None:
+            detail["existing_household"] = reverse("household-detail", args=[household], request=request)
+        raise ValidationError(detail) from None
 
 
 def _in_scope(model):
@@ -121,9 +137,10 @@ class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets
         phones, flags = _phones_input(v), _flags_input(v)
         v.pop("phones", None)
         v.pop("flags", None)
-        resident = services.resident_add(
-            actor=request.user, household=household, phones=phones, flags=flags, **v
-        )
+        with _duplicate_id_refused(request):
+            resident = services.resident_add(
+                actor=request.user, household=household, phones=phones, flags=flags, **v
+            )
         return Response(s.ResidentSerializer(resident, context={"request": request}).data, status=201)
 
     @extend_schema(request=None, responses=s.HouseholdSerializer)
@@ -215,13 +232,14 @@ class ResidentViewSet(RestrictedViewSetMixin, mixins.UpdateModelMixin, viewsets.
         if not roles.can(request.user, roles.REVEAL_ID):
             v["id_number"] = None  # may not touch what it may not see
         v.setdefault("birth_date", None)
-        resident = services.resident_update(
-            actor=request.user,
-            resident=resident,
-            phones=phones,
-            flags=flags,
-            **{**v, "id_number": v.get("id_number") or None},
-        )
+        with _duplicate_id_refused(request):
+            resident = services.resident_update(
+                actor=request.user,
+                resident=resident,
+                phones=phones,
+                flags=flags,
+                **{**v, "id_number": v.get("id_number") or None},
+            )
         return Response(s.ResidentSerializer(self._get(resident.pk), context={"request": request}).data)
 
     @extend_schema(request=s.MembershipEndSerializer, responses=s.ResidentSerializer)

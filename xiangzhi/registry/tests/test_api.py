@@ -182,3 +182,24 @@ def test_a_retried_write_with_the_same_idempotency_key_writes_once(api, househol
     assert other_url.status_code == 422
     api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k-456")
     assert Resident.objects.filter(name="张重试").count() == 2
+
+
+def test_duplicate_id_number_is_a_400_with_the_holders_household(api, household_a, admin_user, group_a1):
+    other = api.post("/api/v1/registry/households/", {"group": group_a1.pk, "number": "A-101"}, format="json")
+    member = {"name": "冒名", "relationship": "head", "id_number": household_a.head.id_number}
+    response = api.post(f"/api/v1/registry/households/{other.json()['id']}/members/", member, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["id_number"] and body["existing_household"].endswith(
+        f"/api/v1/registry/households/{household_a.pk}/"
+    )
+    assert not Resident.objects.filter(name="冒名").exists()
+
+
+def test_duplicate_held_out_of_scope_gives_no_link(charlie, household_a, household_b):
+    client = APIClient()
+    client.force_authenticate(charlie)
+    member = {"name": "冒名", "relationship": "son", "id_number": household_a.head.id_number}
+    response = client.post(f"/api/v1/registry/households/{household_b.pk}/members/", member, format="json")
+    assert response.status_code == 400
+    assert "existing_household" not in response.json()

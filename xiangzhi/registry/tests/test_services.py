@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from xiangzhi.conftest import make_id
+from xiangzhi.conftest import make_id, update_resident
 from xiangzhi.core.models import AuditEntry
 from xiangzhi.registry import services
 from xiangzhi.registry.models import Household, Membership, Resident, SearchToken
@@ -197,16 +197,7 @@ def test_move_between_households(admin_user, household_a, household_b):
 def test_update_keeps_id_when_not_given_and_reindexes(alice, household_a):
     head = household_a.head
     number = head.id_number
-    services.resident_update(
-        actor=alice,
-        resident=head,
-        name="张叁",
-        sex="M",
-        birth_date=None,
-        id_number=None,
-        residence_status="at_home",
-        phones=[services.PhoneInput(number="13700000000")],
-    )
+    update_resident(alice, head, name="张叁", phones=[services.PhoneInput(number="13700000000")])
     head.refresh_from_db()
     assert head.name == "张叁" and head.id_number == number
     entry = AuditEntry.objects.get(action="resident.update")
@@ -237,3 +228,98 @@ def test_death_is_not_a_residence_status_edit(alice, household_a):
             residence_status="deceased",
         )
     assert "residence_status" in exc.value.error_dict
+
+
+def test_phone_and_flag_changes_are_in_the_audit_row_masked(alice, household_a):
+    from xiangzhi.registry.models import FlagType
+
+    mother = household_a.residents.get(name="王秀英")
+    update_resident(
+        alice,
+        mother,
+        phones=[services.PhoneInput(number="13566667777", holder="neighbour", holder_name="刘婶")],
+        flags=[
+            services.FlagInput(flag=FlagType.objects.get(code="disabled"), level=1),
+            services.FlagInput(flag=FlagType.objects.get(code="dibao")),
+        ],
+    )
+    entry = AuditEntry.objects.get(action="resident.update", target_id=str(mother.pk))
+    assert entry.before["phones"] == [
+        {"number": "158****3333", "holder": "child", "holder_name": "张小明", "priority": 1}
+    ]
+    assert entry.after["phones"][0]["number"] == "135****7777"
+    assert entry.before["flags"] == ["disabled:2"]
+    assert entry.after["flags"] == ["dibao", "disabled:1"]
+    assert "13566667777" not in str(entry.after)
+
+
+def test_a_user_who_may_not_see_ids_cannot_erase_one(grid, household_a):
+    # the grid worker's form has no ID field, but a "no ID because" text must not drop the number on record
+    head = household_a.head
+    number = head.id_number
+    update_resident(grid, head, id_number="110105194912310021", no_id_reason="lost")
+    head.refresh_from_db()
+    assert (head.id_number, head.id_status, head.no_id_reason) == (number, "present", "")
+
+
+def test_sex_cannot_be_blanked_for_a_resident_without_id(alice, household_a):
+    r = services.resident_add(
+        actor=alice,
+        household=household_a,
+        relationship="grandson",
+        name="张无证",
+        sex="M",
+        no_id_reason="newborn",
+    )
+    with pytest.raises(ValidationError) as exc:
+        update_resident(alice, r, sex="")
+    assert "sex" in exc.value.error_dict
+    r.refresh_from_db()
+    assert r.sex == "M"
+
+
+def test_removal_from_the_household_is_no_longer_living_here(alice, household_a):
+    from xiangzhi.registry.selectors import dashboard
+
+    son = household_a.residents.get(name="张小明")
+    before = dashboard(user=alice)["residents"]
+    services.membership_end(actor=alice, resident=son, reason="removed", note="registered twice")
+    son.refresh_from_db()
+    assert son.residence_status == "moved_out"
+    assert dashboard(user=alice)["residents"] == before - 1
+    assert not Membership.objects.filter(resident=son, ended_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("notes", "儿子电话 138 1234 5678"),
+        ("no_id_reason", "旧证 500111197003050012 遗失"),
+        ("holder_name", "张小明13900001111"),
+    ],
+)
+def test_a_phone_or_id_number_in_free_text_is_refused_and_nothing_is_written(alice, household_a, field, text):
+    kwargs = {"notes": "", "no_id_reason": "newborn", "phones": [services.PhoneInput(number="13700001234")]}
+    if field == "holder_name":
+        kwargs["phones"] = [services.PhoneInput(number="13700001234", holder="child", holder_name=text)]
+    else:
+        kwargs[field] = text
+    with pytest.raises(ValidationError) as exc:
+        services.resident_add(
+            actor=alice, household=household_a, relationship="grandson", name="张小宝", sex="M", **kwargs
+        )
+    assert "Put phone and ID numbers in their own fields" in str(exc.value) or "号码" in str(exc.value)
+    assert not Resident.objects.filter(name="张小宝").exists()
+
+
+def test_dates_and_short_numbers_in_notes_are_fine(alice, household_a):
+    r = services.resident_add(
+        actor=alice,
+        household=household_a,
+        relationship="grandson",
+        name="张小宝",
+        sex="M",
+        no_id_reason="newborn, registration due 2026-12-01",
+        notes="住院 3 次，邮编 401120",
+    )
+    assert r.notes == "住院 3 次，邮编 401120"

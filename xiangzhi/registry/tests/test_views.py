@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from xiangzhi.conftest import make_id
+from xiangzhi.conftest import make_id, update_resident
 from xiangzhi.core.models import AuditEntry
 from xiangzhi.registry import services
 from xiangzhi.registry.models import Resident
@@ -104,10 +104,12 @@ def test_invalid_id_number_gets_a_form_error_naming_the_problem(
     assert not Resident.objects.filter(name="张新").exists()
 
 
-def test_duplicate_id_number_links_to_the_holder(cadre_client, household_a):
-    response = _post_resident(cadre_client, household_a, id_number=household_a.head.id_number)
+def test_duplicate_id_number_links_to_the_holder(cadre_client, household_a, admin_user, group_a1):
+    other = services.household_create(actor=admin_user, group=group_a1, number="A-002")
+    response = _post_resident(cadre_client, other, id_number=household_a.head.id_number)
     assert response.status_code == 200
-    assert reverse("registry:household", args=[household_a.pk]) in response.content.decode()
+    link = reverse("registry:household", args=[household_a.pk])
+    assert f'<p class="alert"><a href="{link}">' in response.content.decode()
 
 
 def test_duplicate_out_of_scope_gives_no_link(client, charlie, household_a, household_b):
@@ -258,3 +260,39 @@ def test_export_cells_never_start_a_formula():
     from xiangzhi.registry.views import _cell
 
     assert _cell("=1+1") == "'=1+1" and _cell("-3") == "'-3" and _cell("张三") == "张三"
+
+
+def test_editing_keeps_every_phone_on_record_and_its_note(cadre_client, admin_user, household_a):
+    mother = household_a.residents.get(name="王秀英")
+    numbers = ["15822223333", "13500000001", "13500000002", "13500000003"]
+    update_resident(
+        admin_user,
+        mother,
+        phones=[
+            services.PhoneInput(number=n, priority=i, note=f"note {i}") for i, n in enumerate(numbers, 1)
+        ],
+    )
+    url = reverse("registry:resident_edit", args=[mother.pk])
+    page = cadre_client.get(url).content.decode()
+    assert 'name="phone_4"' in page and 'name="phone_5"' in page  # all four, and a free slot
+    post = {"name": "王秀英", "sex": "F", "residence_status": "at_home", "id_number": "", "flags": []}
+    for i, n in enumerate(numbers, 1):
+        post |= {f"phone_{i}": f"{n[:3]}****{n[-4:]}", f"holder_{i}": "self"}
+    post |= {"phone_5": "13900009999", "holder_5": "neighbour"}
+    assert cadre_client.post(url, post).status_code == 302
+    kept = list(mother.phones.order_by("priority").values_list("number", "note"))
+    assert kept == [(n, f"note {i}") for i, n in enumerate(numbers, 1)] + [("13900009999", "")]
+
+
+def test_a_changed_masked_number_is_refused_not_kept(cadre_client, household_a):
+    head = household_a.head
+    url = reverse("registry:resident_edit", args=[head.pk])
+    post = {
+        "name": "张三",
+        "sex": "M",
+        "residence_status": "at_home",
+        "id_number": "",
+        "phone_1": "138****5679",
+    }
+    assert cadre_client.post(url, post).status_code == 200
+    assert head.phones.get().number == "13812345678"
