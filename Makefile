@@ -43,7 +43,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/search.py
 
 messages: $(BIN)/.installed
-	cd xiangzhi && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete && ../$(BIN)/django-admin compilemessages -l zh_Hans
+	cd xiangzhi && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete --no-wrap && ../$(BIN)/django-admin compilemessages -l zh_Hans
 
 clean:
 	rm -rf $(VENV) var

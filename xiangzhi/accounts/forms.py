@@ -31,3 +31,26 @@ class UserCreateForm(forms.Form):
         self.fields["village"].queryset = Village.objects.restrict(user, "view")
         self.fields["groups"].queryset = VillageGroup.objects.restrict(user, "view").select_related("village")
         self.fields["groups"].label_from_instance = lambda g: f"{g.village.name} {g.name}"
+
+
+class UserManageForm(forms.Form):
+    """One of the administrator's actions on an account; a new password only for the reset."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("unlock", _("Unlock")),
+            ("reset_password", _("Set a temporary password")),
+            ("deactivate", _("Deactivate")),
+            ("activate", _("Activate")),
+        ],
+        widget=forms.HiddenInput,
+    )
+    password = forms.CharField(
+        label=_("temporary password"), widget=forms.PasswordInput, min_length=8, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "reset_password" and not data.get("password"):
+            self.add_error("password", _("Enter the temporary password to tell the user."))
+        return data

@@ -12,4 +12,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("users/", login_required(views.user_list), name="users"),
+    path("users/<int:pk>/", login_required(views.user_manage), name="user"),
 ]

@@ -3,18 +3,17 @@
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xiangzhi.core.views import apply_errors
 
-from . import roles
-from .forms import ServicePasswordChangeForm, UserCreateForm
-from .models import User
-from .services import user_create
+from . import roles, services
+from .forms import ServicePasswordChangeForm, UserCreateForm, UserManageForm
 
 
 class LoginView(auth_views.LoginView):
@@ -45,7 +44,7 @@ def user_list(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            created = user_create(
+            created = services.user_create(
                 actor=request.user,
                 username=data["username"],
                 role=data["role"],
@@ -63,9 +62,51 @@ def user_list(request):
                 % {"name": created.username},
             )
             return redirect("accounts:users")
-    users = (
-        User.objects.filter(town_id=request.user.town_id)
-        .select_related("village")
-        .order_by("role", "username")
+    users = list(services.managed_users(request.user).select_related("village").order_by("role", "username"))
+    return render(
+        request,
+        "accounts/users.html",
+        {"form": form, "users": users, "locked": services.locked_usernames(users)},
     )
-    return render(request, "accounts/users.html", {"form": form, "users": users})
+
+
+_DONE = {
+    "unlock": gettext_lazy("The account is unlocked."),
+    "reset_password": gettext_lazy("Temporary password set; the user must change it at the next login."),
+    "deactivate": gettext_lazy("The account is deactivated."),
+    "activate": gettext_lazy("The account is active again."),
+}
+
+
+def user_manage(request, pk):
+    """One account: unlock it, give it a temporary password, deactivate or activate it."""
+    try:
+        account = services.managed_users(request.user).select_related("village").get(pk=pk)
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    form = UserManageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        action = form.cleaned_data["action"]
+        try:
+            if action == "unlock":
+                services.user_unlock(actor=request.user, user=account)
+            elif action == "reset_password":
+                services.user_reset_password(
+                    actor=request.user, user=account, password=form.cleaned_data["password"]
+                )
+            else:
+                services.user_set_active(actor=request.user, user=account, active=action == "activate")
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _DONE[action])
+            return redirect("accounts:user", pk=account.pk)
+    return render(
+        request,
+        "accounts/user.html",
+        {
+            "account": account,
+            "locked": account.username in services.locked_usernames([account]),
+            "form": form,
+        },
+    )

@@ -118,6 +118,7 @@ TABLE: dict[str, Access] = {
     ),
     "accounts:password_change": page(SIGNED_IN, form=True),
     "accounts:users": page(MANAGE_USERS, form=True),
+    "accounts:user": page(MANAGE_USERS, pk="user", form=True),
     "set_language": Access(
         get=everyone((302, "/"), anonymous=(302, "/")), post=everyone((302, "/"), anonymous=(302, "/"))
     ),
@@ -223,9 +224,10 @@ def test_the_walk_found_the_routers_and_the_pages():
 
 
 @pytest.fixture
-def in_scope(household_a, village_a, group_a1):
+def in_scope(household_a, village_a, group_a1, grid):
     head = household_a.head
     return {
+        "user": grid.pk,
         "household": household_a.pk,
         "resident": head.pk,
         "phone": head.phones.get().pk,
