@@ -17,7 +17,7 @@ class RequestContextMiddleware:
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = context.activate(
-            context.RequestContext(ip_address=request.META.get("REMOTE_ADDR"), request_id=request_id)
+            context.RequestContext(ip_address=context.client_ip(request), request_id=request_id)
         )
         try:
             response = self.get_response(request)

@@ -127,7 +127,10 @@ AXES_RESET_ON_SUCCESS = True
 # 30 minutes from the fifth failure, as the locked-out page says; a try during the lock does not restart it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "xiangzhi.accounts.views.locked_out"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "xiangzhi.core.context.client_ip"
+# How many reverse proxies of ours stand in front of the app (0: clients connect directly). Behind one, the
+# client's address comes from X-Forwarded-For, for the audit log and the lockout alike.
+XIANGZHI_PROXY_COUNT = int(os.environ.get("XIANGZHI_PROXY_COUNT", "0"))
 
 # Idle timeout: the session ends 30 minutes after the last request.
 SESSION_COOKIE_AGE = 30 * 60

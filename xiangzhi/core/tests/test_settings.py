@@ -13,6 +13,7 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.test import RequestFactory
 from django.urls import reverse
 
 from xiangzhi.core.models import AuditEntry
@@ -184,6 +185,35 @@ def test_the_request_id_reaches_the_audit_row(client, admin_user):
     assert response["X-Request-ID"] == "trace-clerk9"
     entry = AuditEntry.objects.get(action="user.create")
     assert (entry.request_id, entry.ip_address) == ("trace-clerk9", "10.9.8.7")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "recorded"),
+    [
+        (0, "1.2.3.4", "10.0.0.2"),  # no proxy of ours: X-Forwarded-For is the client's claim, ignored
+        (1, "6.6.6.6, 1.2.3.4", "1.2.3.4"),  # one proxy: the address it saw, not what the client wrote before
+        (1, "", "10.0.0.2"),
+        (1, "not-an-address", "10.0.0.2"),
+        (2, "1.2.3.4, 172.16.0.9", "1.2.3.4"),
+    ],
+)
+def test_the_audit_row_and_lockout_see_the_client_behind_our_proxies(
+    client, admin_user, settings, proxies, forwarded, recorded
+):
+    from axes.helpers import get_client_ip_address
+
+    settings.XIANGZHI_PROXY_COUNT = proxies
+    client.force_login(admin_user)
+    client.post(
+        reverse("accounts:users"),
+        {"username": "clerk9", "role": "clerk", "password": "Initial-pass-2024"},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+    assert AuditEntry.objects.get(action="user.create").ip_address == recorded
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert get_client_ip_address(request) == recorded
 
 
 # --- hostile bodies: 4xx, never 500 ----------------------------------------------------------------------------
