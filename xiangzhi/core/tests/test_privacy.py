@@ -209,9 +209,9 @@ def _text(value) -> str:
     return str(value)
 
 
-def test_the_raw_tables_hold_no_id_or_phone_number(users, household_a, household_b):
-    # given a registry that has been used: edits, reveals (pages and API, with idempotency keys), searches,
-    # an export, a refused duplicate, a resident moved and one ended
+def _use_the_registry(users, household_a) -> None:
+    """Edits, reveals (pages and API, with idempotency keys), searches, an export, a refused duplicate, a resident
+    moved and one ended: what leaves traces in the audit log, the idempotency records and the sessions."""
     alice = _client(users["cadre"])
     head = household_a.head
     phone = head.phones.get()
@@ -247,6 +247,11 @@ def test_the_raw_tables_hold_no_id_or_phone_number(users, household_a, household
     alice.get(reverse("registry:household_export"), {"village": household_a.village_id, "q": "13812345678"})
     son = household_a.residents.get(name="张小明")
     alice.post(f"{API}/residents/{son.pk}/end/", {"reason": "moved_out"}, content_type="application/json")
+
+
+def test_the_raw_tables_hold_no_id_or_phone_number(users, household_a, household_b):
+    # given a registry that has been used: edits, reveals, searches, an export, a refused duplicate, …
+    _use_the_registry(users, household_a)
     secrets = _secrets()
     assert "13700001234" in secrets
 
@@ -495,3 +500,31 @@ def test_a_name_with_markup_is_escaped_everywhere(users, household_a, auditor):
     # the API hands the name over as JSON data, unchanged
     data = alice.get(f"{API}/residents/{resident.pk}/").json()
     assert data["name"] == SCRIPT
+
+
+def test_the_auditors_log_pages_and_api_show_no_number(users, household_a, household_b):
+    # given the audit log of a registry that has been used
+    _use_the_registry(users, household_a)
+    secrets = _secrets()
+    auditor = _client(users["auditor"])
+
+    # when the auditor reads the log, filtered and not, on the page and over the API
+    scanned = {}
+    for url in (
+        reverse("core:audit"),
+        reverse("core:audit") + "?action=reveal.id_number",
+        reverse("core:audit") + "?page=2",
+        "/api/v1/audit/",
+        "/api/v1/audit/?action=resident.update",
+    ):
+        response = auditor.get(url)
+        assert response.status_code in (200, 404), url
+        scanned[url] = _body(response)
+    for entry_id in AuditEntry.objects.values_list("pk", flat=True):
+        scanned[f"/api/v1/audit/{entry_id}/"] = _body(auditor.get(f"/api/v1/audit/{entry_id}/"))
+
+    # then the rows are there, and none holds an ID or phone number in full
+    assert "resident.update" in scanned[reverse("core:audit")]
+    assert AuditEntry.objects.filter(action__startswith="reveal.").count() >= 4
+    leaks = {url: found for url, body in scanned.items() if (found := _leaks(body, secrets))}
+    assert leaks == {}
