@@ -61,3 +61,19 @@ def test_same_seed_same_town():
 
     a, b = Generator(5, first[0][1]), Generator(5, first[0][1])
     assert [p.name for p in a.family(5)] == [p.name for p in b.family(5)]
+
+
+def test_an_interrupted_first_run_leaves_nothing_and_the_next_run_builds_the_town(monkeypatch):
+    from xiangzhi.registry.management.commands.demo_town import Command
+    from xiangzhi.registry.models import Town
+
+    def interrupted(self, town):
+        raise KeyboardInterrupt  # Ctrl-C after the residents, before the accounts
+
+    with monkeypatch.context() as m:
+        m.setattr(Command, "create_accounts", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            build(residents=300)
+    assert not Town.objects.exists() and not Resident.objects.exists()
+    output = build(residents=300)
+    assert "reusing" not in output and User.objects.filter(username="cadre1").exists()

@@ -44,8 +44,10 @@ class Command(BaseCommand):
             if not quiet and (done == total or done % 50_000 < 1000):
                 self.stdout.write(f"  {done:,}/{total:,} residents")
 
-        town = demo.build_town(residents=residents, seed=seed, progress=progress)
-        self.create_accounts(town)
+        # One transaction: an interrupted first run leaves nothing behind, so the next run builds it afresh.
+        with transaction.atomic():
+            town = demo.build_town(residents=residents, seed=seed, progress=progress)
+            self.create_accounts(town)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo town {town.name}: {town.household_set.count():,} households, "
@@ -54,7 +56,6 @@ class Command(BaseCommand):
         )
         self.print_logins()
 
-    @transaction.atomic
     def create_accounts(self, town):
         first_village = town.villages.order_by("code").first()
         first_groups = list(first_village.groups.order_by("number")[:2])
