@@ -11,18 +11,24 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from pypinyin import Style, pinyin
 
 from xiangzhi.accounts import roles
 from xiangzhi.core.crypto import blind_index
 
+from .idnumber import check_character, parse_id_number
 from .models import ContactPhone, Household, Resident, SearchToken
 
 NAME, PINYIN, INITIALS, ADDRESS = "n", "p", "i", "a"
 PHONE_TAIL, PHONE_FULL, ID_TAIL, ID_FULL = "t", "f", "d", "x"
 TAIL = 4
 PER_SCAN = 60
-_PUNCT = re.compile(r"[\s·•・.\-_'\"()（）,，]+")
+# A four-digit tail is shared by ~70 phone numbers and ~90 ID numbers per million residents: a longer query reads
+# all the candidates of its tail (up to this many), then keeps those whose number really ends in it.
+TAIL_SCAN = 1000
+# Punctuation people type between syllables or digits, control characters (a NUL PostgreSQL refuses), surrogates.
+_PUNCT = re.compile(r"[\s·•・.\-_'\"()（）,，\x00-\x1f\x7f-\x9f\ud800-\udfff]+")
 _HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
 
 
@@ -132,15 +138,20 @@ class Hit:
 
 
 def _successor(prefix: str) -> str:
+    """The least string above every string that starts with prefix."""
+    if prefix[-1] == chr(0x10FFFF):  # the last code point has no successor: bound by the one before it
+        return _successor(prefix[:-1])
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _scan(tokens, prefix: str, exact_only: bool = False) -> list[tuple[str, int, int | None]]:
+def _scan(
+    tokens, prefix: str, exact_only: bool = False, limit: int = PER_SCAN
+) -> list[tuple[str, int, int | None]]:
     if exact_only:
         qs = tokens.filter(token=prefix)
     else:
         qs = tokens.filter(token__gte=prefix, token__lt=_successor(prefix))
-    return list(qs.order_by("token").values_list("token", "household_id", "resident_id")[:PER_SCAN])
+    return list(qs.order_by("token").values_list("token", "household_id", "resident_id")[:limit])
 
 
 # Lower is better: an exact name beats an exact pinyin, which beats a name prefix, …
@@ -158,6 +169,19 @@ _SCORES = {
     (PHONE_TAIL, True): 2,
     (ID_TAIL, True): 2,
 }
+
+
+def _whole_id_number(digits: str) -> str | None:
+    """An 18-character ID number as stored, from all 18, the first 17 (the check character left off) or an old
+    15-digit number (upgraded); None for a fragment."""
+    if len(digits) == 17 and digits.isdigit():
+        return digits + check_character(digits)
+    if len(digits) in (15, 18):
+        try:
+            return parse_id_number(digits).number
+        except ValidationError:
+            return digits if len(digits) == 18 else None
+    return None
 
 
 def search(user, query: str, limit: int = 20) -> list[Hit]:
@@ -181,20 +205,25 @@ def search(user, query: str, limit: int = 20) -> list[Hit]:
             elif len(q) >= TAIL:
                 key = PHONE_TAIL + blind_index("phone-tail", q[-TAIL:])
                 scans.append((key, True))
-                tails[key] = q
+                if len(q) > TAIL:  # four digits are the blind tail itself; more need the decrypted number
+                    tails[key] = q
         if may_see_ids and len(q) >= TAIL:
-            if len(q) == 18:
-                scans.append((ID_FULL + blind_index("id", digits), True))
+            full = _whole_id_number(digits)
+            if full:
+                scans.append((ID_FULL + blind_index("id", full), True))
             else:
                 key = ID_TAIL + blind_index("id-tail", digits[-TAIL:])
                 scans.append((key, True))
-                tails[key] = digits
+                if len(digits) > TAIL:
+                    tails[key] = digits
     else:
         scans.append((ADDRESS + q, False))
 
     rows: list[tuple[str, int, int | None, int]] = []
     for prefix, exact_only in scans:
-        for token, household_id, resident_id in _scan(tokens, prefix, exact_only):
+        for token, household_id, resident_id in _scan(
+            tokens, prefix, exact_only, TAIL_SCAN if prefix in tails else PER_SCAN
+        ):
             kind = token[0]
             score = _SCORES.get((kind, token == prefix), 8)
             rows.append((token, household_id, resident_id, score))
@@ -246,13 +275,17 @@ def _confirm_tails(rows, tails: dict[str, str]):
     id_endings = {v for k, v in wanted.items() if k[0] == ID_TAIL}
     confirmed: set[tuple[str, int]] = set()
     if phone_endings:
-        for resident_id, number in ContactPhone.objects.filter(resident_id__in=candidates).values_list(
+        phone_candidates = {r[2] for r in rows if r[0] in tails and r[0][0] == PHONE_TAIL and r[2]}
+        for resident_id, number in ContactPhone.objects.filter(resident_id__in=phone_candidates).values_list(
             "resident_id", "number"
         ):
             if any(number.endswith(e) for e in phone_endings):
                 confirmed.add((PHONE_TAIL, resident_id))
     if id_endings:
-        for resident_id, number in Resident.objects.filter(pk__in=candidates).values_list("pk", "id_number"):
+        id_candidates = {r[2] for r in rows if r[0] in tails and r[0][0] == ID_TAIL and r[2]}
+        for resident_id, number in Resident.objects.filter(pk__in=id_candidates).values_list(
+            "pk", "id_number"
+        ):
             if number and any(number.endswith(e) for e in id_endings):
                 confirmed.add((ID_TAIL, resident_id))
     return [r for r in rows if r[0] not in tails or (r[0][0], r[2]) in confirmed]

@@ -109,3 +109,25 @@ def test_moved_resident_is_found_in_the_new_household(admin_user, alice, househo
     hit = next(h for h in search(admin_user, "张小明") if h.resident)
     assert hit.household.pk == household_b.pk
     assert "张小明" not in names(search(alice, "张小明"))  # now outside alice's village
+
+
+@pytest.mark.parametrize(
+    "query", ["\x00", "张\x00三", "zs\x00", "\U0010ffff", "张\U0010ffff", "\ud800", "5678\x00"]
+)
+def test_control_characters_and_the_last_code_point_are_no_error(alice, household_a, query):
+    # PostgreSQL refuses a NUL in a string, and U+10FFFF has no successor for the range scan
+    hits = search(alice, query)
+    if query.startswith("张"):
+        assert not hits or hits[0].resident.name.startswith("张")
+
+
+def test_control_characters_are_ignored_like_spaces(alice, household_a):
+    assert search(alice, "张\x00三")[0].resident.name == "张三"
+
+
+def test_a_whole_id_number_is_found_from_17_digits_or_the_old_15(alice, clerk, household_a):
+    number = household_a.head.id_number  # born 1970: it has an old 15-digit form
+    old = number[:6] + number[8:17]
+    for query in (number, number[:17], old):
+        assert names(search(alice, query))[:1] == ["张三"], query
+        assert "张三" not in names(search(clerk, query))

@@ -79,4 +79,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, display in DEMO_ACCOUNTS:
             if User.objects.filter(username=username).exists():
-                self.stdout.write(f"  {username:<9} {Role(role).label} ({display})")
+                label = str(Role(role).label)
+                self.stdout.write(f"  {username:<9} {label}" + (f" ({display})" if display != label else ""))
