@@ -8,6 +8,7 @@ Actions:
   reveal_id     see ID numbers at all (masked) and reveal one in full (logged); search by ID fragment
   view_audit    browse the audit log
   manage_users  create and change accounts
+  configure     set up the town: its villages and groups, the flags residents can carry
 """
 
 import enum
@@ -27,14 +28,22 @@ REVEAL_PHONE = "reveal_phone"
 REVEAL_ID = "reveal_id"
 VIEW_AUDIT = "view_audit"
 MANAGE_USERS = "manage_users"
+CONFIGURE = "configure"
 
-ACTIONS = (VIEW, CHANGE, REVEAL_PHONE, REVEAL_ID, VIEW_AUDIT, MANAGE_USERS)
+ACTIONS = (VIEW, CHANGE, REVEAL_PHONE, REVEAL_ID, VIEW_AUDIT, MANAGE_USERS, CONFIGURE)
 
 _T, _V, _G = Level.TOWN, Level.VILLAGE, Level.GROUPS
 
 # role -> action -> level; a missing action is forbidden.
 ROLE_ACTIONS: dict[str, dict[str, Level]] = {
-    Role.TOWN_ADMIN: {VIEW: _T, CHANGE: _T, REVEAL_PHONE: _T, REVEAL_ID: _T, MANAGE_USERS: _T},
+    Role.TOWN_ADMIN: {
+        VIEW: _T,
+        CHANGE: _T,
+        REVEAL_PHONE: _T,
+        REVEAL_ID: _T,
+        MANAGE_USERS: _T,
+        CONFIGURE: _T,
+    },
     Role.CADRE: {VIEW: _V, CHANGE: _V, REVEAL_PHONE: _V, REVEAL_ID: _V},
     Role.GRID: {VIEW: _G, CHANGE: _G, REVEAL_PHONE: _G},
     # The duty officer warns households town-wide: names and phones, never ID numbers.

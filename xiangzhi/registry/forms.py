@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xiangzhi.accounts import roles
 
-from .choices import LIVING_RESIDENCE_CHOICES, MembershipEnd, PhoneHolder, Relationship, Sex
+from .choices import LIVING_RESIDENCE_CHOICES, MembershipEnd, PhoneHolder, Relationship, Sex, VillageKind
 from .models import FlagType, Household, VillageGroup
 from .services import FlagInput, PhoneInput
 
@@ -232,3 +232,34 @@ class MergeForm(forms.Form):
         if household is None:
             raise forms.ValidationError(_("No household with this number in your area."))
         return household
+
+
+class VillageForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=60)
+    kind = forms.ChoiceField(label=_("kind"), choices=VillageKind.choices)
+    code = forms.CharField(
+        label=_("statistical division code"),
+        max_length=12,
+        required=False,
+        help_text=_("12 digits, optional"),
+    )
+
+
+class GroupForm(forms.Form):
+    number = forms.IntegerField(label=_("number"), min_value=1, max_value=999)
+    name = forms.CharField(label=_("name"), max_length=60, required=False, help_text=_("for example: 3组"))
+
+
+class FlagTypeForm(forms.Form):
+    code = forms.SlugField(
+        label=_("code"), max_length=32, help_text=_("letters, digits and _ ; used by exports and the API")
+    )
+    name = forms.CharField(label=_("name"), max_length=40)
+    emergency = forms.BooleanField(label=_("highlight in an emergency"), required=False)
+    has_level = forms.BooleanField(label=_("has a level"), required=False)
+    sort = forms.IntegerField(label=_("order"), min_value=0, max_value=999, initial=0)
+
+    def __init__(self, *args, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["code"]

@@ -200,3 +200,39 @@ def household_export_rows(households):
     ):
         first_phone.setdefault(phone.resident_id, phone.number_masked)
     return [(h, first_phone.get(h.head_id, "")) for h in rows]
+
+
+# ----------------------------------------------------------------------------------------------- town set-up
+
+
+def area_tree(*, user) -> list[Village]:
+    """The user's villages with their groups and active-household counts (two queries)."""
+    groups = VillageGroup.objects.annotate(
+        households=Count("household", filter=Q(household__status=HouseholdStatus.ACTIVE))
+    ).order_by("number")
+    return list(
+        Village.objects.restrict(user, roles.CONFIGURE)
+        .annotate(
+            households=Count("household", filter=Q(household__status=HouseholdStatus.ACTIVE), distinct=True)
+        )
+        .prefetch_related(Prefetch("groups", queryset=groups))
+        .order_by("code", "name")
+    )
+
+
+def village_get(*, user, pk, action=roles.VIEW) -> Village:
+    return Village.objects.restrict(user, action).get(pk=pk)
+
+
+def group_get(*, user, pk, action=roles.VIEW) -> VillageGroup:
+    return VillageGroup.objects.restrict(user, action).select_related("village").get(pk=pk)
+
+
+def flag_types(*, user) -> list[FlagType]:
+    """Every flag, with how many of the user's residents carry it."""
+    carried = Count("residentflag", filter=Q(residentflag__town_id=user.town_id))
+    return list(FlagType.objects.annotate(residents=carried).order_by("sort", "code"))
+
+
+def flag_type_get(*, pk) -> FlagType:
+    return FlagType.objects.get(pk=pk)

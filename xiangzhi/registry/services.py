@@ -18,7 +18,16 @@ from xiangzhi.core.masking import has_personal_number, mask_id_number, mask_phon
 from . import search
 from .choices import HouseholdStatus, IdStatus, MembershipEnd, Relationship, ResidenceStatus
 from .idnumber import normalize_phone, parse_id_number
-from .models import ContactPhone, FlagType, Household, Membership, Resident, ResidentFlag, VillageGroup
+from .models import (
+    ContactPhone,
+    FlagType,
+    Household,
+    Membership,
+    Resident,
+    ResidentFlag,
+    Village,
+    VillageGroup,
+)
 
 
 class DuplicateIdNumber(ValidationError):
@@ -589,3 +598,103 @@ def phone_reveal(*, actor, phone: ContactPhone) -> str:
     _require(actor, roles.REVEAL_PHONE, phone)
     audit_record(actor=actor, action="reveal.phone", target=phone.resident, after={"phone": phone.pk})
     return phone.number
+
+
+# ----------------------------------------------------------------------------------------------- town set-up
+
+
+def _require_configure(actor) -> None:
+    if not roles.can(actor, roles.CONFIGURE):
+        raise PermissionError
+
+
+def _check_division_code(code: str, errors: dict) -> str:
+    code = (code or "").strip()
+    if code and not (len(code) == 12 and code.isascii() and code.isdigit()):
+        errors["code"] = _("A statistical division code has 12 digits.")
+    return code
+
+
+def _setup_snapshot(obj) -> dict:
+    fields = ("name", "code", "kind", "number", "emergency", "has_level", "sort")
+    return {f: getattr(obj, f) for f in fields if hasattr(obj, f)}
+
+
+def _save_and_audit(actor, obj, kind: str) -> None:
+    """Save a set-up record (village, group, flag) with its audit row: created, or updated with before/after."""
+    before = _setup_snapshot(type(obj).objects.get(pk=obj.pk)) if obj.pk else None
+    obj.save()
+    action = f"{kind}.update" if before else f"{kind}.create"
+    audit_record(actor=actor, action=action, target=obj, before=before, after=_setup_snapshot(obj))
+
+
+@transaction.atomic
+def village_save(*, actor, village: Village | None = None, name: str, kind: str, code: str = "") -> Village:
+    """Add a village or community to the actor's town, or rename / re-code one."""
+    _require_configure(actor)
+    if village is not None:
+        _require(actor, roles.CONFIGURE, village)
+    errors = {}
+    name = name.strip()
+    code = _check_division_code(code, errors)
+    clash = Village.objects.filter(town_id=actor.town_id, name=name)
+    if village is not None:
+        clash = clash.exclude(pk=village.pk)
+    if clash.exists():
+        errors["name"] = _("The town already has a village of this name.")
+    if not name:
+        errors["name"] = _("Enter the name.")
+    if errors:
+        raise ValidationError(errors)
+    if village is None:
+        village = Village(town_id=actor.town_id)
+    village.name, village.kind, village.code = name, kind, code
+    _save_and_audit(actor, village, "village")
+    return village
+
+
+@transaction.atomic
+def group_save(
+    *, actor, village: Village | None = None, group: VillageGroup | None = None, number: int, name: str = ""
+) -> VillageGroup:
+    """Add a group (组) to a village, or renumber / rename one. A group never changes village: its households'
+    village, their search keys and every account scoped to it follow the group."""
+    _require_configure(actor)
+    village = group.village if group is not None else village
+    _require(actor, roles.CONFIGURE, village)
+    name = name.strip() or f"{number}组"  # data, not interface text: the same whatever the page language
+    clash = VillageGroup.objects.filter(village=village, number=number)
+    if group is not None:
+        clash = clash.exclude(pk=group.pk)
+    if clash.exists():
+        raise ValidationError({"number": _("The village already has a group with this number.")})
+    if group is None:
+        group = VillageGroup(town_id=village.town_id, village=village)
+    group.number, group.name = number, name
+    _save_and_audit(actor, group, "group")
+    return group
+
+
+@transaction.atomic
+def flag_type_save(
+    *,
+    actor,
+    flag: FlagType | None = None,
+    code: str = "",
+    name: str,
+    emergency: bool = False,
+    has_level: bool = False,
+    sort: int = 0,
+) -> FlagType:
+    """Add a flag residents can carry, or change one; a flag's code never changes (exports and the API use it)."""
+    _require_configure(actor)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Enter the name.")})
+    if flag is None:
+        if FlagType.objects.filter(code=code).exists():
+            raise ValidationError({"code": _("This code is taken.")})
+        flag = FlagType(code=code)
+    flag.name, flag.emergency, flag.has_level, flag.sort = name, emergency, has_level, sort
+    _save_and_audit(actor, flag, "flag")
+    return flag

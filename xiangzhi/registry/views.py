@@ -22,12 +22,15 @@ from . import selectors, services
 from .forms import (
     PHONE_SLOTS,
     ChangeHeadForm,
+    FlagTypeForm,
+    GroupForm,
     HouseholdForm,
     MembershipEndForm,
     MergeForm,
     MoveForm,
     ResidentForm,
     SplitForm,
+    VillageForm,
 )
 
 
@@ -469,3 +472,119 @@ def reveal_phone(request, pk):
         # Tap to call: the number is revealed (and logged) only when the cadre actually calls it.
         response["HX-Redirect"] = f"tel:{value}"
     return response
+
+
+# ----------------------------------------------------------------------------------------------- town set-up
+
+
+def _save_or_errors(request, form, save, done: str) -> bool:
+    """Call a set-up service with the valid form; its ValidationError lands on the form. True when saved."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        save(**form.cleaned_data)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return False
+    messages.success(request, done)
+    return True
+
+
+@login_required
+def areas(request):
+    """The town's villages and communities with their groups; the administrator adds a village here."""
+    _allowed(request.user, roles.CONFIGURE)
+    form = VillageForm(request.POST or None)
+    if _save_or_errors(
+        request, form, lambda **data: services.village_save(actor=request.user, **data), _("Village added.")
+    ):
+        return redirect("registry:areas")
+    return render(
+        request, "registry/areas.html", {"form": form, "villages": selectors.area_tree(user=request.user)}
+    )
+
+
+@login_required
+def village_edit(request, pk):
+    _allowed(request.user, roles.CONFIGURE)
+    village = _get_or_404(selectors.village_get, user=request.user, pk=pk, action=roles.CONFIGURE)
+    posted = request.POST.get("what", "village") if request.method == "POST" else None
+    form = VillageForm(
+        request.POST if posted == "village" else None,
+        initial={"name": village.name, "kind": village.kind, "code": village.code},
+    )
+    group_form = GroupForm(
+        request.POST if posted == "group" else None,
+        initial={
+            "number": (village.groups.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+        },
+    )
+    if _save_or_errors(
+        request,
+        form,
+        lambda **data: services.village_save(actor=request.user, village=village, **data),
+        _("Saved."),
+    ) or _save_or_errors(
+        request,
+        group_form,
+        lambda **data: services.group_save(actor=request.user, village=village, **data),
+        _("Group added."),
+    ):
+        return redirect("registry:village_edit", pk=village.pk)
+    return render(
+        request,
+        "registry/village.html",
+        {"village": village, "form": form, "group_form": group_form, "groups": village.groups.all()},
+    )
+
+
+@login_required
+def group_edit(request, pk):
+    _allowed(request.user, roles.CONFIGURE)
+    group = _get_or_404(selectors.group_get, user=request.user, pk=pk, action=roles.CONFIGURE)
+    form = GroupForm(request.POST or None, initial={"number": group.number, "name": group.name})
+    if _save_or_errors(
+        request,
+        form,
+        lambda **data: services.group_save(actor=request.user, group=group, **data),
+        _("Saved."),
+    ):
+        return redirect("registry:village_edit", pk=group.village_id)
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": f"{group.village.name} {group.name}", "cancel": group.village},
+    )
+
+
+@login_required
+def flags(request):
+    """The flags a resident can carry (低保, 残疾 …): which are highlighted in an emergency, which have a level."""
+    _allowed(request.user, roles.CONFIGURE)
+    form = FlagTypeForm(request.POST or None)
+    if _save_or_errors(
+        request, form, lambda **data: services.flag_type_save(actor=request.user, **data), _("Flag added.")
+    ):
+        return redirect("registry:flags")
+    return render(
+        request, "registry/flags.html", {"form": form, "flags": selectors.flag_types(user=request.user)}
+    )
+
+
+@login_required
+def flag_edit(request, pk):
+    _allowed(request.user, roles.CONFIGURE)
+    flag = _get_or_404(selectors.flag_type_get, pk=pk)
+    form = FlagTypeForm(
+        request.POST or None,
+        editing=True,
+        initial={f: getattr(flag, f) for f in ("name", "emergency", "has_level", "sort")},
+    )
+    if _save_or_errors(
+        request,
+        form,
+        lambda **data: services.flag_type_save(actor=request.user, flag=flag, **data),
+        _("Saved."),
+    ):
+        return redirect("registry:flags")
+    return render(request, "registry/form.html", {"form": form, "title": flag.name})

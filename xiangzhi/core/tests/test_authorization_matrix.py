@@ -28,6 +28,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from xiangzhi.core.models import AuditEntry
+from xiangzhi.registry.models import FlagType
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +50,7 @@ REVEAL_PHONE = frozenset({"admin", "cadre", "grid", "duty"})
 REVEAL_ID = frozenset({"admin", "cadre"})
 VIEW_AUDIT = frozenset({"auditor"})
 MANAGE_USERS = frozenset({"admin"})
+CONFIGURE = frozenset({"admin"})
 
 LOGIN_URL = "/accounts/login/"
 PAGE_ANON = (302, LOGIN_URL)  # a page sends the visitor to the login page
@@ -140,6 +142,11 @@ TABLE: dict[str, Access] = {
     "registry:resident_move": page(CHANGE, pk="resident", form=True),
     "registry:reveal_id": page_post_only(REVEAL_ID, 200, pk="resident"),
     "registry:reveal_phone": page_post_only(REVEAL_PHONE, 200, pk="phone"),
+    "registry:areas": page(CONFIGURE, form=True),
+    "registry:village_edit": page(CONFIGURE, pk="village", form=True),
+    "registry:group_edit": page(CONFIGURE, pk="group", form=True),
+    "registry:flags": page(CONFIGURE, form=True),
+    "registry:flag_edit": page(CONFIGURE, pk="flag", form=True),
     # --- API: accounts and core
     "api-me": api(SIGNED_IN),
     "api-token": Access(get=everyone(405, anonymous=405), post=everyone(400, anonymous=400), json=True),
@@ -228,6 +235,7 @@ def in_scope(household_a, village_a, group_a1, grid):
     head = household_a.head
     return {
         "user": grid.pk,
+        "flag": FlagType.objects.get(code="dibao").pk,
         "household": household_a.pk,
         "resident": head.pk,
         "phone": head.phones.get().pk,
