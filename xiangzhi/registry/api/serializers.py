@@ -218,10 +218,24 @@ class MergeSerializer(serializers.Serializer):
     relationships = RelationshipMapField()
 
 
+class SearchHitHouseholdSerializer(serializers.Serializer):
+    """The household of a search hit: what tells two hits apart, read from the columns search loads."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    village = serializers.IntegerField(source="village_id")
+    village_name = serializers.CharField(source="village.name")
+    group = serializers.IntegerField(source="group_id")
+    group_name = serializers.CharField(source="group.name")
+    address = serializers.CharField()
+    house_number = serializers.CharField()
+    status = serializers.CharField()
+
+
 class SearchHitSerializer(serializers.Serializer):
     kind = serializers.CharField()
     score = serializers.IntegerField()
-    household = HouseholdSerializer()
+    household = SearchHitHouseholdSerializer()
     resident_id = serializers.IntegerField(source="resident.pk", default=None)
     resident_name = serializers.CharField(source="resident.name", default=None)
     resident_sex = serializers.CharField(source="resident.sex", default=None)
