@@ -25,8 +25,9 @@ def _fold(raw: str) -> str:
     return re.sub(r"\s", "", (raw or "").translate(_HALF_WIDTH))
 
 
-def _digits(value: str) -> bool:
-    """ASCII digits only: str.isdigit() also accepts ² and other digits int() cannot read."""
+def is_ascii_digits(value: str) -> bool:
+    """0-9 only, at least one: str.isdigit() also accepts ², ① and other digits int() cannot read. Used for every
+    number a user or a URL hands us (ID and phone numbers, record ids, division codes, search queries)."""
     return _DIGITS.fullmatch(value) is not None
 
 
@@ -71,13 +72,13 @@ def parse_id_number(raw: str) -> IdNumber:
             params={"value": value},
         )
     if len(value) == 15:
-        if not _digits(value):
+        if not is_ascii_digits(value):
             raise ValidationError(_("A 15-digit ID number has digits only."), code="id_characters")
         body = value[:6] + "19" + value[6:]
         born = _birth_date(body[6:14])
         value = body + check_character(body)
     elif len(value) == 18:
-        if not (_digits(value[:17]) and (_digits(value[17]) or value[17] == "X")):
+        if not (is_ascii_digits(value[:17]) and (is_ascii_digits(value[17]) or value[17] == "X")):
             raise ValidationError(
                 _("An ID number has 17 digits followed by a digit or X."), code="id_characters"
             )
@@ -108,7 +109,7 @@ def normalize_phone(raw: str) -> str:
         value = value[3:]
     elif value.startswith("0086"):
         value = value[4:]
-    if not _digits(value):
+    if not is_ascii_digits(value):
         raise ValidationError(_("A phone number has digits only."), code="phone_characters")
     if value.startswith("1"):
         if len(value) != 11:

@@ -19,7 +19,7 @@ from pypinyin import Style, pinyin
 from xiangzhi.accounts import roles
 from xiangzhi.core.crypto import blind_index, decrypt
 
-from .idnumber import check_character, parse_id_number
+from .idnumber import check_character, is_ascii_digits, parse_id_number
 from .models import Household, Resident, SearchToken
 
 NAME, PINYIN, INITIALS, ADDRESS = "n", "p", "i", "a"
@@ -204,7 +204,7 @@ HIT_HOUSEHOLD_FIELDS = ("number", "address", "house_number", "status", "head", "
 def _whole_id_number(digits: str) -> str | None:
     """An 18-character ID number as stored, from all 18, the first 17 (the check character left off) or an old
     15-digit number (upgraded); None for a fragment."""
-    if len(digits) == 17 and digits.isdigit():
+    if len(digits) == 17 and is_ascii_digits(digits):
         return digits + check_character(digits)
     if len(digits) in (15, 18):
         try:
@@ -226,9 +226,9 @@ def search(user, query: str, limit: int = 20) -> list[Hit]:
         scans += [(NAME + q, False, None), (ADDRESS + q, False, None)]
     elif q.isascii() and q.isalpha():
         scans += [(PINYIN + q, False, None), (INITIALS + q, False, None)]
-    elif q.isdigit() or (len(q) >= 4 and q[:-1].isdigit() and q[-1] == "x"):
+    elif is_ascii_digits(q) or (len(q) >= 4 and is_ascii_digits(q[:-1]) and q[-1] == "x"):
         digits = q.upper()
-        if q.isdigit():
+        if is_ascii_digits(q):
             scans.append((ADDRESS + q, False, None))
             if len(q) == 11:
                 scans.append((PHONE_FULL + blind_index("phone", q), True, None))

@@ -10,6 +10,7 @@ from django.utils import timezone
 from xiangzhi.accounts import roles
 
 from .choices import HouseholdStatus, ResidenceStatus
+from .idnumber import is_ascii_digits
 from .models import (
     ContactPhone,
     FlagType,
@@ -188,6 +189,20 @@ def villages_for(*, user):
 def groups_for(*, user, village_id=None):
     qs = VillageGroup.objects.restrict(user, roles.VIEW).select_related("village")
     return qs.filter(village_id=village_id) if village_id else qs
+
+
+def area_filter(*, user, village: str | None, group: str | None) -> tuple[int | None, int | None]:
+    """The ?village= and ?group= of a list, dashboard or export, as ids. One that names no village or group the
+    user may view raises DoesNotExist: pages and the API answer 404, as for any record out of scope."""
+    ids = []
+    for raw, allowed in ((village, villages_for), (group, groups_for)):
+        if not raw:
+            ids.append(None)
+            continue
+        if not is_ascii_digits(raw) or not allowed(user=user).filter(pk=raw).exists():
+            raise allowed(user=user).model.DoesNotExist
+        ids.append(int(raw))
+    return ids[0], ids[1]
 
 
 def household_export_rows(households):

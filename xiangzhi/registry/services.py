@@ -17,7 +17,7 @@ from xiangzhi.core.masking import has_personal_number, mask_id_number, mask_phon
 
 from . import search
 from .choices import HouseholdStatus, IdStatus, MembershipEnd, Relationship, ResidenceStatus
-from .idnumber import normalize_phone, parse_id_number
+from .idnumber import is_ascii_digits, normalize_phone, parse_id_number
 from .models import (
     ContactPhone,
     FlagType,
@@ -610,7 +610,7 @@ def _require_configure(actor) -> None:
 
 def _check_division_code(code: str, errors: dict) -> str:
     code = (code or "").strip()
-    if code and not (len(code) == 12 and code.isascii() and code.isdigit()):
+    if code and not (len(code) == 12 and is_ascii_digits(code)):
         errors["code"] = _("A statistical division code has 12 digits.")
     return code
 

@@ -48,16 +48,12 @@ def _get_or_404(fn, **kwargs):
 
 def _area_filter(request) -> tuple[int | None, int | None]:
     """The ?village= and ?group= of a list, dashboard or export; one outside the user's area is a 404."""
-    ids = []
-    for name, allowed in (("village", selectors.villages_for), ("group", selectors.groups_for)):
-        raw = request.GET.get(name) or None
-        # isascii: "²" is a digit to str.isdigit() but not to int()
-        if raw is not None and (
-            not (raw.isascii() and raw.isdigit()) or not allowed(user=request.user).filter(pk=raw).exists()
-        ):
-            raise Http404
-        ids.append(int(raw) if raw else None)
-    return ids[0], ids[1]
+    return _get_or_404(
+        selectors.area_filter,
+        user=request.user,
+        village=request.GET.get("village"),
+        group=request.GET.get("group"),
+    )
 
 
 @login_required

@@ -17,6 +17,7 @@ from xiangzhi.core.api.base import RestrictedReadOnlyViewSet, RestrictedViewSetM
 
 from .. import search as search_module
 from .. import selectors, services
+from ..idnumber import is_ascii_digits
 from ..models import ContactPhone, Household, Resident, ResidentFlag, Village, VillageGroup
 from . import serializers as s
 
@@ -28,7 +29,7 @@ def _need(user, action):
 
 def _pk(pk) -> int:
     """A router's <pk> is any URL segment; one that is no id is absent, like an id out of scope (404, not 500)."""
-    if not (str(pk).isascii() and str(pk).isdigit()):  # "²" is a digit to isdigit(), not to int()
+    if not is_ascii_digits(str(pk)):
         raise NotFound
     return int(pk)
 
@@ -309,13 +310,12 @@ class DashboardView(APIView):
     )
     def get(self, request):
         _need(request.user, roles.VIEW)
-        village, group = request.query_params.get("village"), request.query_params.get("group")
-        if any(v and not (v.isascii() and v.isdigit()) for v in (village, group)):
-            raise NotFound  # as the dashboard page: a filter that names no village or group is a 404
-        if village and not selectors.villages_for(user=request.user).filter(pk=village).exists():
-            raise NotFound
-        if group and not selectors.groups_for(user=request.user).filter(pk=group).exists():
-            raise NotFound
+        # as the dashboard page: a filter that names no village or group the user may view is a 404
+        village, group = selectors.area_filter(
+            user=request.user,
+            village=request.query_params.get("village"),
+            group=request.query_params.get("group"),
+        )
         stats = selectors.dashboard(user=request.user, village_id=village, group_id=group)
         stats["flags"] = [{"code": f.code, "name": f.name, "count": n} for f, n in stats["flags"]]
         stats["by_status"] = [{"status": str(label), "count": n} for label, n in stats["by_status"]]

@@ -130,6 +130,12 @@ def test_control_characters_and_the_last_code_point_are_no_error(alice, househol
         assert not hits or hits[0].resident.name.startswith("张")
 
 
+@pytest.mark.parametrize("query", ["\U00010a41" * 17, "\U00010a41" * 6, "1" * 16 + "\U00010a41"])
+def test_digits_int_cannot_read_are_no_digit_query(admin_user, household_a, query):
+    # Kharosthi digits are digits to str.isdigit() and survive NFKC; int() cannot read them
+    assert search(admin_user, query) == []
+
+
 def test_control_characters_are_ignored_like_spaces(alice, household_a):
     assert search(alice, "张\x00三")[0].resident.name == "张三"
 
