@@ -15,6 +15,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 run: $(BIN)/.installed
+	$(BIN)/python manage.py check_schema
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_town
 	@echo "Serving http://127.0.0.1:8000 — log in as cadre1 / xiangzhi-demo"

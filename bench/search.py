@@ -109,8 +109,9 @@ def prepare_data(db: str, residents: int, log) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
+    from xiangzhi.core.models import Town
     from xiangzhi.registry import demo
-    from xiangzhi.registry.models import Resident, Town
+    from xiangzhi.registry.models import Resident
 
     call_command("migrate", verbosity=0)
     if Town.objects.count() == 1 and Resident.objects.count() == residents:
@@ -203,14 +204,18 @@ def database_facts(db: str) -> dict:
 
 def bench_users():
     """A town administrator and a village cadre (first village), unsaved: search only reads their scope."""
-    from xiangzhi.accounts.choices import Role
     from xiangzhi.accounts.models import User
-    from xiangzhi.registry.models import Town
+    from xiangzhi.areas.models import Village
+    from xiangzhi.core.models import Town
+    from xiangzhi.core.permissions import Assignment, Role
 
     town = Town.objects.get()
-    village = town.villages.order_by("code").first()
-    admin = User(username="bench-admin", role=Role.TOWN_ADMIN, town=town)
-    cadre = User(username="bench-cadre", role=Role.CADRE, town=town, village=village)
+    village = Village.objects.unrestricted("benchmark set-up").filter(town=town).order_by("code").first()
+    admin = User(username="bench-admin", town=town)
+    admin.__dict__["role_assignments"] = [Assignment(role=Role.TOWN_ADMIN)]
+    cadre = User(username="bench-cadre", town=town)
+    cadre.__dict__["role_assignments"] = [Assignment(role=Role.CADRE, village_id=village.pk)]
+    cadre.bench_village = village
     return admin, cadre
 
 
@@ -446,14 +451,14 @@ def worker(args) -> None:
     rnd = random.Random(SEED)
     warmup = sample_queries(random.Random(SEED + 1), 50, None)
     town_queries = sample_queries(rnd, args.queries, None)
-    village_queries = sample_queries(rnd, args.queries, cadre.village_id)
+    village_queries = sample_queries(rnd, args.queries, cadre.bench_village.pk)
     log(f"timing {args.queries} queries per kind × {args.rounds} rounds as a town administrator …")
     result["town_admin"] = time_search(admin, town_queries, warmup, args.rounds)
     log(
-        f"timing {args.queries} queries per kind × {args.rounds} rounds as a village cadre ({cadre.village.name}) …"
+        f"timing {args.queries} queries per kind × {args.rounds} rounds as a village cadre ({cadre.bench_village.name}) …"
     )
     result["village_cadre"] = time_search(cadre, village_queries, warmup, args.rounds)
-    result["village_cadre"]["village"] = cadre.village.name
+    result["village_cadre"]["village"] = cadre.bench_village.name
     result["household_card"] = card_queries(admin)
     if args.peer:
         result["peer"] = pandas_peer(rnd, town_queries, args.peer_queries, log)

@@ -11,11 +11,12 @@ import shutil
 import pytest
 from django.db import connection
 
-from xiangzhi.accounts.choices import Role
-from xiangzhi.accounts.models import User
+from xiangzhi.accounts.models import RoleAssignment, User
+from xiangzhi.areas.models import Village, VillageGroup
+from xiangzhi.areas.services import town_create
+from xiangzhi.core.permissions import Role
 from xiangzhi.registry import services
 from xiangzhi.registry.idnumber import check_character
-from xiangzhi.registry.models import Town, Village, VillageGroup
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -51,7 +52,9 @@ def make_id(birth: datetime.date, sex: str = "M", seq: int = 12, area: str = "50
 
 @pytest.fixture
 def town(db):
-    return Town.objects.create(name="宝兴镇", code="500111108000")
+    town = town_create(name="宝兴镇", code="500111108000")
+    services.town_flags_seed(town=town)
+    return town
 
 
 @pytest.fixture
@@ -79,13 +82,11 @@ def group_b1(village_b):
     return VillageGroup.objects.create(town=village_b.town, village=village_b, number=1, name="1组")
 
 
-def _user(username, role, town, **extra):
-    groups = extra.pop("groups", ())
-    user = User.objects.create_user(
-        username=username, password="pw-for-tests-123", role=role, town=town, **extra
-    )
-    if groups:
-        user.village_groups.set(groups)
+def _user(username, role, town, *, village=None, groups=(), **extra):
+    user = User.objects.create_user(username=username, password="pw-for-tests-123", town=town, **extra)
+    if role is not None:
+        assignment = RoleAssignment.objects.create(user=user, role=role, village=village)
+        assignment.groups.set(groups)
     return user
 
 
@@ -131,7 +132,8 @@ def auditor(town):
 
 @pytest.fixture
 def other_town_admin(db):
-    other = Town.objects.create(name="龙水镇")
+    other = town_create(name="龙水镇")
+    services.town_flags_seed(town=other)
     return _user("other_admin", Role.TOWN_ADMIN, other)
 
 
@@ -201,7 +203,7 @@ def household_a(admin_user, group_a1):
         name="王秀英",
         id_number=make_id(datetime.date(1940, 9, 9), "F", 4),
         phones=[services.PhoneInput(number="15822223333", holder="child", holder_name="张小明")],
-        flags=[services.FlagInput(flag=FlagType.objects.get(code="disabled"), level=2)],
+        flags=[services.FlagInput(flag=FlagType.objects.get(town=h.town, code="disabled"), level=2)],
     )
     h.refresh_from_db()
     return h

@@ -1,8 +1,11 @@
-"""`can.view`, `can.reveal_id` … in every template, from the one role table."""
+"""`can.registry.view`, `can.areas.configure` … in every template, from the registered permissions."""
 
-from . import roles
+from xiangzhi.core.permissions import actions, can
 
 
 def permissions(request):
     user = getattr(request, "user", None)
-    return {"can": {action: roles.can(user, action) for action in roles.ACTIONS}}
+    table: dict[str, dict[str, bool]] = {}
+    for action in actions():
+        table.setdefault(action.app, {})[action.short] = can(user, action.name)
+    return {"can": table}

@@ -2,9 +2,11 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from xiangzhi.registry.models import Village, VillageGroup
+from xiangzhi.areas.models import Village, VillageGroup
+from xiangzhi.areas.selectors import groups_for, villages_for
+from xiangzhi.core.permissions import ROLE_LEVEL, Level, Role
 
-from .choices import Role
+from .services import RoleInput
 
 
 class ServicePasswordChangeForm(PasswordChangeForm):
@@ -16,21 +18,48 @@ class ServicePasswordChangeForm(PasswordChangeForm):
         return user_change_password(user=self.user, new_password=self.cleaned_data["new_password1"])
 
 
-class UserCreateForm(forms.Form):
-    username = forms.CharField(label=_("username"), max_length=150)
-    display_name = forms.CharField(label=_("display name"), max_length=60, required=False)
-    role = forms.ChoiceField(label=_("role"), choices=[c for c in Role.choices if c[0] != Role.RESIDENT])
-    village = forms.ModelChoiceField(label=_("village"), queryset=Village.objects.none(), required=False)
-    groups = forms.ModelMultipleChoiceField(
-        label=_("village groups"), queryset=VillageGroup.objects.none(), required=False
+class RolesForm(forms.Form):
+    """The roles an account holds; the village is for a cadre, the groups for a grid worker."""
+
+    roles = forms.MultipleChoiceField(
+        label=_("roles"),
+        choices=[
+            (r.value, r.label) for r in Role if ROLE_LEVEL[r] in (Level.TOWN, Level.VILLAGE, Level.GROUPS)
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one role.")},
     )
-    password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput, min_length=8)
+    village = forms.ModelChoiceField(
+        label=_("village (for a village cadre)"), queryset=Village.objects.none(), required=False
+    )
+    groups = forms.ModelMultipleChoiceField(
+        label=_("village groups (for a grid worker)"), queryset=VillageGroup.objects.none(), required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = Village.objects.restrict(user, "view")
-        self.fields["groups"].queryset = VillageGroup.objects.restrict(user, "view").select_related("village")
+        self.fields["village"].queryset = villages_for(user=user)
+        self.fields["groups"].queryset = groups_for(user=user)
         self.fields["groups"].label_from_instance = lambda g: f"{g.village.name} {g.name}"
+
+    def role_inputs(self) -> list[RoleInput]:
+        data = self.cleaned_data
+        return [
+            RoleInput(
+                role,
+                village=data["village"] if ROLE_LEVEL[role] is Level.VILLAGE else None,
+                groups=tuple(data["groups"]) if ROLE_LEVEL[role] is Level.GROUPS else (),
+            )
+            for role in data["roles"]
+        ]
+
+
+class UserCreateForm(RolesForm):
+    username = forms.CharField(label=_("username"), max_length=150)
+    display_name = forms.CharField(label=_("display name"), max_length=60, required=False)
+    password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput, min_length=8)
+
+    field_order = ["username", "display_name", "password", "roles", "village", "groups"]
 
 
 class UserManageForm(forms.Form):

@@ -1,40 +1,91 @@
-"""Accounts: one role each, and the part of the town the role covers."""
+"""Accounts, and the roles each holds: one assignment per role, each with its own part of the town."""
 
 from functools import cached_property
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from . import roles
-from .choices import Role
+from xiangzhi.core import permissions
+from xiangzhi.core.models import Town
+from xiangzhi.core.permissions import Assignment, Role
+from xiangzhi.core.scoping import RestrictedQuerySet, Scope
+
+
+class UserQuerySet(RestrictedQuerySet):
+    pass
+
+
+class RestrictedUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    use_in_migrations = True
 
 
 class User(AbstractUser):
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.RESIDENT)
     town = models.ForeignKey(
-        "registry.Town", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("town")
-    )
-    village = models.ForeignKey(
-        "registry.Village", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("village")
-    )
-    village_groups = models.ManyToManyField(
-        "registry.VillageGroup", blank=True, verbose_name=_("village groups")
+        Town, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("town"), related_name="+"
     )
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     must_change_password = models.BooleanField(_("must change password"), default=False)
+
+    objects = RestrictedUserManager()
+    scope = Scope(town="town")
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
     def can(self, action: str) -> bool:
-        return roles.can(self, action)
+        return permissions.can(self, action)
 
     @cached_property
-    def scope_group_ids(self) -> list[int]:
-        return list(self.village_groups.values_list("pk", flat=True))
+    def role_assignments(self) -> list[Assignment]:
+        """The roles this account holds with their scopes, read once per request (one query)."""
+        if not self.pk:
+            return []
+        rows: dict[int, dict] = {}
+        for pk, role, village_id, object_id, group_id, group_village_id in self.roles.order_by(
+            "pk"
+        ).values_list("pk", "role", "village_id", "object_id", "groups__id", "groups__village_id"):
+            row = rows.setdefault(
+                pk, {"role": role, "village_id": village_id, "object_id": object_id, "g": set(), "v": set()}
+            )
+            if group_id is not None:
+                row["g"].add(group_id)
+                row["v"].add(group_village_id)
+        return [
+            Assignment(
+                role=r["role"],
+                village_id=r["village_id"],
+                group_ids=frozenset(r["g"]),
+                group_village_ids=frozenset(r["v"]),
+                object_id=r["object_id"],
+            )
+            for r in rows.values()
+        ]
 
-    @cached_property
-    def scope_village_ids(self) -> list[int]:
-        return list(self.village_groups.values_list("village_id", flat=True).distinct())
+    @property
+    def role_names(self) -> list[str]:
+        return [a.role for a in self.role_assignments]
+
+
+class RoleAssignment(models.Model):
+    """A role an account holds and the part of the town it covers: the village (cadre), the groups (grid worker),
+    or one household, shop or device (`object_id`, checked by the app that owns that level)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles", verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    village = models.ForeignKey(
+        "areas.Village", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("village")
+    )
+    groups = models.ManyToManyField("areas.VillageGroup", blank=True, verbose_name=_("village groups"))
+    object_id = models.PositiveBigIntegerField(_("household, shop or device"), null=True, blank=True)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="role_once_per_user")]
+
+    def __str__(self):
+        return self.get_role_display()

@@ -1,5 +1,7 @@
 """Account writes: created by an administrator, changed by their owner; each audited."""
 
+from dataclasses import dataclass
+
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
@@ -11,49 +13,126 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from xiangzhi.areas import permissions as area_perms
+from xiangzhi.areas.models import Village, VillageGroup
+from xiangzhi.areas.selectors import groups_for, villages_for
 from xiangzhi.core.audit import audit_record
+from xiangzhi.core.permissions import ROLE_LEVEL, Level, Role
+from xiangzhi.core.scoping import require
 
-from . import roles
-from .choices import Role
-from .models import User
+from . import permissions as perms
+from .models import RoleAssignment, User
+
+
+@dataclass(frozen=True)
+class RoleInput:
+    """A role to give an account, with the village (cadre) or the groups (grid worker) it covers."""
+
+    role: str
+    village: Village | None = None
+    groups: tuple[VillageGroup, ...] = ()
+
+
+def _roles_snapshot(user: User) -> list[dict]:
+    return [
+        {
+            "role": row.role,
+            "village": row.village_id,
+            "groups": sorted(g.pk for g in row.groups.all()),
+            "object": row.object_id,
+        }
+        for row in user.roles.prefetch_related("groups").order_by("role")
+    ]
 
 
 def _snapshot(user: User) -> dict:
     return {
         "username": user.username,
-        "role": user.role,
-        "village": user.village_id,
-        "groups": sorted(user.village_groups.values_list("pk", flat=True)) if user.pk else [],
+        "roles": _roles_snapshot(user) if user.pk else [],
         "is_active": user.is_active,
     }
 
 
+def _clean_roles(actor: User, roles: list[RoleInput]) -> list[RoleInput]:
+    """Each role once, with exactly the scope its level needs, inside the actor's town."""
+    errors: dict[str, str] = {}
+    seen = set()
+    villages = villages_for(user=actor, action=area_perms.VIEW)
+    groups = groups_for(user=actor, action=area_perms.VIEW)
+    cleaned = []
+    for given in roles:
+        if given.role not in Role.values or given.role in seen:
+            errors["roles"] = _("Give each role once.")
+            continue
+        seen.add(given.role)
+        level = ROLE_LEVEL[given.role]
+        if level is Level.VILLAGE:
+            if given.village is None or not villages.filter(pk=given.village.pk).exists():
+                errors["village"] = _("A village cadre needs a village.")
+                continue
+            cleaned.append(RoleInput(given.role, village=given.village))
+        elif level is Level.GROUPS:
+            picked = [g for g in given.groups if groups.filter(pk=g.pk).exists()]
+            if not picked or len(picked) != len(given.groups):
+                errors["groups"] = _("A grid worker needs at least one village group.")
+                continue
+            cleaned.append(RoleInput(given.role, groups=tuple(picked)))
+        elif level is Level.TOWN:
+            cleaned.append(RoleInput(given.role))
+        else:
+            errors["roles"] = _("This role is given where its household, shop or device is managed.")
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _write_roles(user: User, roles: list[RoleInput]) -> None:
+    keep = {r.role for r in roles}
+    user.roles.exclude(role__in=keep).delete()
+    for given in roles:
+        row, _created = RoleAssignment.objects.update_or_create(
+            user=user, role=given.role, defaults={"village": given.village}
+        )
+        row.groups.set(given.groups)
+    user.__dict__.pop("role_assignments", None)
+
+
 @transaction.atomic
 def user_create(
-    *, actor: User, username: str, role: str, password: str, display_name: str = "", village=None, groups=()
+    *, actor: User, username: str, password: str, display_name: str = "", roles: list[RoleInput] = ()
 ) -> User:
-    if not roles.can(actor, roles.MANAGE_USERS):
-        raise PermissionError
-    if User.objects.filter(username__iexact=username).exists():
+    """A new account of the actor's town, with the roles chosen (none until chosen: it can do nothing)."""
+    require(actor, perms.MANAGE_USERS)
+    if (
+        User.objects.unrestricted("usernames are unique everywhere")
+        .filter(username__iexact=username)
+        .exists()
+    ):
         raise ValidationError({"username": _("This username is taken.")})
-    if role == Role.CADRE and village is None:
-        raise ValidationError({"village": _("A village cadre needs a village.")})
-    if role == Role.GRID and not groups:
-        raise ValidationError({"groups": _("A grid worker needs at least one village group.")})
+    cleaned = _clean_roles(actor, list(roles))
     user = User(
-        username=username,
-        role=role,
-        town_id=actor.town_id,
-        display_name=display_name,
-        village=village if role == Role.CADRE else None,
-        must_change_password=True,
+        username=username, town_id=actor.town_id, display_name=display_name, must_change_password=True
     )
     password_validation.validate_password(password, user)
     user.set_password(password)
     user.save()
-    if role == Role.GRID:
-        user.village_groups.set(groups)
-    audit_record(actor=actor, action="user.create", target=user, town=actor.town, after=_snapshot(user))
+    _write_roles(user, cleaned)
+    audit_record(
+        actor=actor, action="accounts.user.create", target=user, town=actor.town, after=_snapshot(user)
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_roles(*, actor: User, user: User, roles: list[RoleInput]) -> User:
+    """Change which roles an account holds and the village or groups each covers."""
+    _require_managed(actor, user)
+    cleaned = _clean_roles(actor, list(roles))
+    if user.pk == actor.pk and Role.TOWN_ADMIN not in {r.role for r in cleaned}:
+        raise ValidationError({"roles": _("You cannot take the administrator role from your own account.")})
+    before = _snapshot(user)
+    _write_roles(user, cleaned)
+    audit_record(actor=actor, action="accounts.user.roles", target=user, before=before, after=_snapshot(user))
     return user
 
 
@@ -63,15 +142,13 @@ def user_change_password(*, user: User, new_password: str) -> User:
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
-    audit_record(actor=user, action="user.change_password", target=user)
+    audit_record(actor=user, action="accounts.user.change_password", target=user)
     return user
 
 
 def managed_users(actor: User):
     """The accounts an administrator manages: those of its own town; none for other roles (views answer 404)."""
-    if not roles.can(actor, roles.MANAGE_USERS) or not actor.town_id:
-        return User.objects.none()
-    return User.objects.filter(town_id=actor.town_id)
+    return User.objects.restrict(actor, perms.MANAGE_USERS)
 
 
 def locked_usernames(users) -> set[str]:
@@ -87,8 +164,7 @@ def locked_usernames(users) -> set[str]:
 
 
 def _require_managed(actor: User, user: User) -> None:
-    if not managed_users(actor).filter(pk=user.pk).exists():
-        raise User.DoesNotExist
+    require(actor, perms.MANAGE_USERS, user)
 
 
 @transaction.atomic
@@ -96,7 +172,9 @@ def user_unlock(*, actor: User, user: User) -> User:
     """Lift a lockout before its 30 minutes are over (the user called the administrator)."""
     _require_managed(actor, user)
     attempts = axes_reset(username=user.username)
-    audit_record(actor=actor, action="user.unlock", target=user, after={"failed_attempts_cleared": attempts})
+    audit_record(
+        actor=actor, action="accounts.user.unlock", target=user, after={"failed_attempts_cleared": attempts}
+    )
     return user
 
 
@@ -111,7 +189,7 @@ def user_reset_password(*, actor: User, user: User, password: str) -> User:
     axes_reset(username=user.username)
     # Sessions end with the old password (Django's session hash); an API token would not, so it goes too.
     Token.objects.filter(user=user).delete()
-    audit_record(actor=actor, action="user.reset_password", target=user)
+    audit_record(actor=actor, action="accounts.user.reset_password", target=user)
     return user
 
 
@@ -126,7 +204,7 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     user.save(update_fields=["is_active"])
     audit_record(
         actor=actor,
-        action="user.activate" if active else "user.deactivate",
+        action="accounts.user.activate" if active else "accounts.user.deactivate",
         target=user,
         before=before,
         after=_snapshot(user),

@@ -1,7 +1,6 @@
 """Account pages."""
 
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.urls import path
 
 from . import views
@@ -11,6 +10,6 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
-    path("users/", login_required(views.user_list), name="users"),
-    path("users/<int:pk>/", login_required(views.user_manage), name="user"),
+    path("users/", views.user_list, name="users"),
+    path("users/<int:pk>/", views.user_manage, name="user"),
 ]

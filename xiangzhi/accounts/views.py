@@ -3,17 +3,17 @@
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from xiangzhi.core.views import apply_errors
+from xiangzhi.core.pages import apply_errors, form_saved, requires
 
-from . import roles, services
-from .forms import ServicePasswordChangeForm, UserCreateForm, UserManageForm
+from . import permissions as perms
+from . import services
+from .forms import RolesForm, ServicePasswordChangeForm, UserCreateForm, UserManageForm
 
 
 class LoginView(auth_views.LoginView):
@@ -37,32 +37,26 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return redirect(self.success_url)
 
 
+@requires(perms.MANAGE_USERS)
 def user_list(request):
-    if not roles.can(request.user, roles.MANAGE_USERS):
-        raise Http404
     form = UserCreateForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            created = services.user_create(
-                actor=request.user,
-                username=data["username"],
-                role=data["role"],
-                password=data["password"],
-                display_name=data["display_name"],
-                village=data["village"],
-                groups=data["groups"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Account %(name)s created; it must change its password at first login.")
-                % {"name": created.username},
-            )
-            return redirect("accounts:users")
-    users = list(services.managed_users(request.user).select_related("village").order_by("role", "username"))
+
+    def create(*, username, password, display_name, **_roles):
+        return services.user_create(
+            actor=request.user,
+            username=username,
+            password=password,
+            display_name=display_name,
+            roles=form.role_inputs(),
+        )
+
+    if form_saved(request, form, create, _("Account created; it must change its password at first login.")):
+        return redirect("accounts:users")
+    users = list(
+        services.managed_users(request.user)
+        .prefetch_related("roles__village", "roles__groups__village")
+        .order_by("username")
+    )
     return render(
         request,
         "accounts/users.html",
@@ -78,14 +72,39 @@ _DONE = {
 }
 
 
+@requires(perms.MANAGE_USERS)
 def user_manage(request, pk):
-    """One account: unlock it, give it a temporary password, deactivate or activate it."""
-    try:
-        account = services.managed_users(request.user).select_related("village").get(pk=pk)
-    except ObjectDoesNotExist:
-        raise Http404 from None
-    form = UserManageForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    """One account: its roles and their scopes; unlock it, give it a temporary password, deactivate or activate."""
+    account = (
+        services.managed_users(request.user)
+        .prefetch_related("roles__village", "roles__groups__village")
+        .get(pk=pk)
+    )
+    posted = request.POST.get("action") if request.method == "POST" else None
+    assignments = list(account.roles.all())
+    roles_form = RolesForm(
+        request.POST if posted == "roles" else None,
+        user=request.user,
+        initial={
+            "roles": [a.role for a in assignments],
+            "village": next((a.village_id for a in assignments if a.village_id), None),
+            "groups": [g.pk for a in assignments for g in a.groups.all()],
+        },
+    )
+    if posted == "roles":
+        if form_saved(
+            request,
+            roles_form,
+            lambda **_data: services.user_set_roles(
+                actor=request.user, user=account, roles=roles_form.role_inputs()
+            ),
+            _("Roles saved."),
+        ):
+            return redirect("accounts:user", pk=account.pk)
+        form = UserManageForm()
+    else:
+        form = UserManageForm(request.POST or None)
+    if posted and posted != "roles" and form.is_valid():
         action = form.cleaned_data["action"]
         try:
             if action == "unlock":
@@ -106,7 +125,9 @@ def user_manage(request, pk):
         "accounts/user.html",
         {
             "account": account,
+            "assignments": assignments,
             "locked": account.username in services.locked_usernames([account]),
             "form": form,
+            "roles_form": roles_form,
         },
     )

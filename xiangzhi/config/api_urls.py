@@ -5,5 +5,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("xiangzhi.core.api.urls")),
     path("", include("xiangzhi.accounts.api.urls")),
+    path("areas/", include("xiangzhi.areas.api.urls")),
     path("registry/", include("xiangzhi.registry.api.urls")),
 ]

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("", include("xiangzhi.core.urls")),
     path("accounts/", include("xiangzhi.accounts.urls")),
+    path("areas/", include("xiangzhi.areas.urls")),
     path("registry/", include("xiangzhi.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("xiangzhi.config.api_urls")),

@@ -40,3 +40,22 @@ def audit_record(*, actor, action: str, target=None, town=None, before=None, aft
     )
     entry.save()
     return entry
+
+
+def snapshot(obj, fields) -> dict:
+    """The named fields of a record as an audit row keeps them (foreign keys as their ids)."""
+    out = {}
+    for name in fields:
+        if not hasattr(obj, name):
+            continue
+        field = obj._meta.get_field(name)
+        out[name] = getattr(obj, field.attname)
+    return out
+
+
+def audit_save(*, actor, obj, action_prefix: str, fields) -> AuditEntry:
+    """Save a set-up record with its audit row: `<prefix>.create`, or `<prefix>.update` with before and after."""
+    before = snapshot(type(obj)._base_manager.get(pk=obj.pk), fields) if obj.pk else None
+    obj.save()
+    action = f"{action_prefix}.update" if before else f"{action_prefix}.create"
+    return audit_record(actor=actor, action=action, target=obj, before=before, after=snapshot(obj, fields))

@@ -28,3 +28,13 @@ class AuditEntryFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEntry
         fields = []
+
+
+def in_scope(model, action: str):
+    """A filter's choices are the records the user may reach: one out of scope is as invalid as one that does not
+    exist (the same answer), so a filter cannot tell whether a record outside the user's area exists."""
+
+    def queryset(request):
+        return model.objects.restrict(request.user, action) if request else model.objects.none()
+
+    return queryset

@@ -3,6 +3,9 @@
 import re
 import uuid
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+
 from . import context
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -25,3 +28,19 @@ class RequestContextMiddleware:
             context.deactivate(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class NotFoundMiddleware:
+    """A record out of the user's scope (`NotInScope`, or a restricted `DoesNotExist`) is a 404 on every page, the
+    same answer as a record that does not exist — never a 500 because a view forgot to catch it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, ObjectDoesNotExist):
+            raise Http404 from exception
+        return None

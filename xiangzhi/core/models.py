@@ -1,10 +1,39 @@
-"""The audit log: append-only rows for every write and every reveal of personal data."""
+"""The tenant root (Town), the base of every town-scoped table, and the audit log: append-only rows for every
+write and every reveal of personal data."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .scoping import RestrictedQuerySet, Scope
+from .scoping import RestrictedManager, RestrictedQuerySet, Scope
+
+
+class Town(models.Model):
+    """The tenant: every tenant table carries it (the distribution key should a county shard by town)."""
+
+    name = models.CharField(_("name"), max_length=60)
+    code = models.CharField(_("statistical division code"), max_length=12, blank=True)
+
+    objects = RestrictedManager()
+    scope = Scope(town="pk")
+
+    class Meta:
+        verbose_name = _("town (镇)")
+        verbose_name_plural = _("towns")
+
+    def __str__(self):
+        return self.name
+
+
+class TownScopedModel(models.Model):
+    """Base of every tenant table: it belongs to one town and is read through `restrict()`."""
+
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"), related_name="+")
+
+    objects = RestrictedManager()
+
+    class Meta:
+        abstract = True
 
 
 class AppendOnlyError(Exception):
@@ -20,7 +49,9 @@ class AuditQuerySet(RestrictedQuerySet):
 
 
 class AuditEntry(models.Model):
-    town = models.ForeignKey("registry.Town", on_delete=models.PROTECT, null=True, verbose_name=_("town"))
+    town = models.ForeignKey(
+        Town, on_delete=models.PROTECT, null=True, verbose_name=_("town"), related_name="+"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, verbose_name=_("actor")
     )

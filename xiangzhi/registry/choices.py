@@ -2,11 +2,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class VillageKind(models.TextChoices):
-    VILLAGE = "village", _("Village (村)")
-    COMMUNITY = "community", _("Community (社区)")
-
-
 class Sex(models.TextChoices):
     MALE = "M", _("Male")
     FEMALE = "F", _("Female")

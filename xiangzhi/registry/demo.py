@@ -16,10 +16,14 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
+from xiangzhi.areas.choices import VillageKind
+from xiangzhi.areas.models import Village, VillageGroup
+from xiangzhi.areas.services import town_create
 from xiangzhi.core.crypto import blind_index
+from xiangzhi.core.models import Town
 
 from . import search
-from .choices import IdStatus, PhoneHolder, Relationship, ResidenceStatus, VillageKind
+from .choices import IdStatus, PhoneHolder, Relationship, ResidenceStatus
 from .idnumber import check_character
 from .models import (
     ContactPhone,
@@ -29,10 +33,8 @@ from .models import (
     Resident,
     ResidentFlag,
     SearchToken,
-    Town,
-    Village,
-    VillageGroup,
 )
+from .services import town_flags_seed
 
 REFERENCE_RESIDENTS = 26_551
 REFERENCE_HOUSEHOLDS = 6_975
@@ -309,9 +311,14 @@ def build_town(
     gen = Generator(seed, today)
     households = max(1, round(residents * REFERENCE_HOUSEHOLDS / REFERENCE_RESIDENTS))
     sizes = gen.household_sizes(households, residents)
-    flag_ids = dict(FlagType.objects.values_list("code", "pk"))
     with transaction.atomic():
-        town = Town.objects.create(name=name, code="500111108000")
+        town = town_create(name=name, code="500111108000")
+        town_flags_seed(town=town)
+        flag_ids = dict(
+            FlagType.objects.unrestricted("seed data of a new town")
+            .filter(town=town)
+            .values_list("code", "pk")
+        )
         village_rows = []
         for i in range(villages):
             vname, kind = VILLAGE_NAMES[i % len(VILLAGE_NAMES)]

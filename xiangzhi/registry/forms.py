@@ -3,10 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from xiangzhi.accounts import roles
+from xiangzhi.areas.models import VillageGroup
+from xiangzhi.core.permissions import can
 
-from .choices import LIVING_RESIDENCE_CHOICES, MembershipEnd, PhoneHolder, Relationship, Sex, VillageKind
-from .models import FlagType, Household, VillageGroup
+from . import permissions as perms
+from .choices import LIVING_RESIDENCE_CHOICES, MembershipEnd, PhoneHolder, Relationship, Sex
+from .models import FlagType, Household
 from .services import FlagInput, PhoneInput
 
 PHONE_SLOTS = 3
@@ -36,7 +38,7 @@ class HouseholdForm(forms.Form):
 
     def __init__(self, *args, user, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = VillageGroup.objects.restrict(user, roles.CHANGE).select_related(
+        self.fields["group"].queryset = VillageGroup.objects.restrict(user, perms.CHANGE).select_related(
             "village"
         )
         self.fields["group"].label_from_instance = lambda g: f"{g.village.name} {g.name}"
@@ -65,7 +67,10 @@ class ResidentForm(forms.Form):
     )
     residence_status = forms.ChoiceField(label=_("residence status"), choices=LIVING_RESIDENCE_CHOICES)
     flags = forms.ModelMultipleChoiceField(
-        label=_("flags"), queryset=FlagType.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("flags"),
+        queryset=FlagType.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     disability_level = forms.TypedChoiceField(
         label=_("disability level"),
@@ -78,7 +83,8 @@ class ResidentForm(forms.Form):
 
     def __init__(self, *args, user, editing=False, phone_slots=PHONE_SLOTS, **kwargs):
         super().__init__(*args, **kwargs)
-        self.may_see_ids = roles.can(user, roles.REVEAL_ID)
+        self.fields["flags"].queryset = FlagType.objects.restrict(user, perms.VIEW)
+        self.may_see_ids = can(user, perms.REVEAL_ID)
         self.phone_slots = phone_slots
         for i in range(1, phone_slots + 1):
             self.fields[f"phone_{i}"] = forms.CharField(
@@ -156,7 +162,7 @@ class MoveForm(forms.Form):
 
     def clean_household_number(self):
         number = self.cleaned_data["household_number"].strip()
-        household = Household.objects.restrict(self.user, roles.CHANGE).filter(number=number).first()
+        household = Household.objects.restrict(self.user, perms.CHANGE).filter(number=number).first()
         if household is None:
             raise forms.ValidationError(_("No household with this number in your area."))
         return household
@@ -227,27 +233,11 @@ class MergeForm(forms.Form):
     def clean_source_number(self):
         number = self.cleaned_data["source_number"].strip()
         household = (
-            Household.objects.restrict(self.user, roles.CHANGE).filter(number=number, status="active").first()
+            Household.objects.restrict(self.user, perms.CHANGE).filter(number=number, status="active").first()
         )
         if household is None:
             raise forms.ValidationError(_("No household with this number in your area."))
         return household
-
-
-class VillageForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=60)
-    kind = forms.ChoiceField(label=_("kind"), choices=VillageKind.choices)
-    code = forms.CharField(
-        label=_("statistical division code"),
-        max_length=12,
-        required=False,
-        help_text=_("12 digits, optional"),
-    )
-
-
-class GroupForm(forms.Form):
-    number = forms.IntegerField(label=_("number"), min_value=1, max_value=999)
-    name = forms.CharField(label=_("name"), max_length=60, required=False, help_text=_("for example: 3组"))
 
 
 class FlagTypeForm(forms.Form):

@@ -9,9 +9,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xiangzhi.areas.models import Village, VillageGroup
 from xiangzhi.core.fields import EncryptedCharField
 from xiangzhi.core.masking import mask_id_number, mask_phone
-from xiangzhi.core.scoping import RestrictedManager, Scope
+from xiangzhi.core.models import Town, TownScopedModel
+from xiangzhi.core.scoping import Scope
 
 from .choices import (
     HouseholdStatus,
@@ -21,69 +23,10 @@ from .choices import (
     Relationship,
     ResidenceStatus,
     Sex,
-    VillageKind,
 )
 
 
-class Town(models.Model):
-    name = models.CharField(_("name"), max_length=60)
-    code = models.CharField(_("statistical division code"), max_length=12, blank=True)
-
-    objects = RestrictedManager()
-    scope = Scope(town="pk")
-
-    class Meta:
-        verbose_name = _("town (镇)")
-        verbose_name_plural = _("towns")
-
-    def __str__(self):
-        return self.name
-
-
-class Village(models.Model):
-    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="villages", verbose_name=_("town"))
-    name = models.CharField(_("name"), max_length=60)
-    kind = models.CharField(
-        _("kind"), max_length=16, choices=VillageKind.choices, default=VillageKind.VILLAGE
-    )
-    code = models.CharField(_("statistical division code"), max_length=12, blank=True)
-
-    objects = RestrictedManager()
-    scope = Scope(town="town", village="pk")
-
-    class Meta:
-        verbose_name = _("village / community (村/社区)")
-        verbose_name_plural = _("villages / communities")
-        ordering = ["code", "name"]
-        constraints = [models.UniqueConstraint(fields=["town", "name"], name="village_unique_name")]
-
-    def __str__(self):
-        return self.name
-
-
-class VillageGroup(models.Model):
-    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"))
-    village = models.ForeignKey(
-        Village, on_delete=models.PROTECT, related_name="groups", verbose_name=_("village")
-    )
-    number = models.PositiveSmallIntegerField(_("number"))
-    name = models.CharField(_("name"), max_length=60)
-
-    objects = RestrictedManager()
-    scope = Scope(town="town", village="village", group="pk")
-
-    class Meta:
-        verbose_name = _("village group (组)")
-        verbose_name_plural = _("village groups")
-        ordering = ["village_id", "number"]
-        constraints = [models.UniqueConstraint(fields=["village", "number"], name="group_unique_number")]
-
-    def __str__(self):
-        return self.name
-
-
-class Household(models.Model):
-    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"))
+class Household(TownScopedModel):
     village = models.ForeignKey(Village, on_delete=models.PROTECT, verbose_name=_("village"))
     group = models.ForeignKey(VillageGroup, on_delete=models.PROTECT, verbose_name=_("village group"))
     number = models.CharField(_("household number (户号)"), max_length=32)
@@ -105,8 +48,7 @@ class Household(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     confirmed_at = models.DateTimeField(_("last confirmed"), null=True, blank=True)
 
-    objects = RestrictedManager()
-    scope = Scope(town="town", village="village", group="group")
+    scope = Scope(town="town", village="village", group="group", household="pk")
 
     class Meta:
         verbose_name = _("household (户)")
@@ -119,8 +61,7 @@ class Household(models.Model):
         return self.number
 
 
-class Resident(models.Model):
-    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"))
+class Resident(TownScopedModel):
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household")
     )
@@ -138,8 +79,7 @@ class Resident(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = RestrictedManager()
-    scope = Scope(town="town", village="household__village", group="household__group")
+    scope = Scope(town="town", village="household__village", group="household__group", household="household")
 
     class Meta:
         verbose_name = _("resident (村民)")
@@ -177,10 +117,9 @@ class Resident(models.Model):
         return self.age_on(timezone.localdate())
 
 
-class Membership(models.Model):
+class Membership(TownScopedModel):
     """A resident's place in a household over time; ending one never deletes it."""
 
-    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"))
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("household")
     )
@@ -194,8 +133,7 @@ class Membership(models.Model):
     ended_at = models.DateTimeField(_("until"), null=True, blank=True)
     end_reason = models.CharField(_("why it ended"), max_length=16, choices=MembershipEnd.choices, blank=True)
 
-    objects = RestrictedManager()
-    scope = Scope(town="town", village="household__village", group="household__group")
+    scope = Scope(town="town", village="household__village", group="household__group", household="household")
 
     class Meta:
         verbose_name = _("membership")
@@ -211,34 +149,40 @@ class Membership(models.Model):
         return f"{self.resident_id}@{self.household_id}"
 
 
-class FlagType(models.Model):
-    """A configurable flag (低保, 残疾, 独居老人 …); `emergency` ones are highlighted on the household card."""
+class FlagType(TownScopedModel):
+    """A flag a town configures (低保, 残疾, 独居老人 …); `emergency` ones are highlighted on the household card."""
 
-    code = models.SlugField(_("code"), max_length=32, unique=True)
+    code = models.SlugField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=40)
     emergency = models.BooleanField(_("highlight in an emergency"), default=False)
     has_level = models.BooleanField(_("has a level"), default=False)
     sort = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    scope = Scope(town="town", town_wide=True)
+
     class Meta:
         verbose_name = _("flag")
         verbose_name_plural = _("flags")
         ordering = ["sort", "code"]
+        constraints = [models.UniqueConstraint(fields=["town", "code"], name="flag_code_per_town")]
 
     def __str__(self):
         return self.name
 
 
-class ResidentFlag(models.Model):
-    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"))
+class ResidentFlag(TownScopedModel):
     resident = models.ForeignKey(
         Resident, on_delete=models.CASCADE, related_name="flags", verbose_name=_("resident")
     )
     flag = models.ForeignKey(FlagType, on_delete=models.PROTECT, verbose_name=_("flag"))
     level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
 
-    objects = RestrictedManager()
-    scope = Scope(town="town", village="resident__household__village", group="resident__household__group")
+    scope = Scope(
+        town="town",
+        village="resident__household__village",
+        group="resident__household__group",
+        household="resident__household",
+    )
 
     class Meta:
         verbose_name = _("resident flag")
@@ -249,10 +193,9 @@ class ResidentFlag(models.Model):
         return f"{self.flag.name}{self.level or ''}"
 
 
-class ContactPhone(models.Model):
+class ContactPhone(TownScopedModel):
     """A number that reaches a resident: their own, or someone who answers for them (a son in the city)."""
 
-    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"))
     resident = models.ForeignKey(
         Resident, on_delete=models.CASCADE, related_name="phones", verbose_name=_("resident")
     )
@@ -265,8 +208,12 @@ class ContactPhone(models.Model):
     priority = models.PositiveSmallIntegerField(_("call priority"), default=1)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
-    objects = RestrictedManager()
-    scope = Scope(town="town", village="resident__household__village", group="resident__household__group")
+    scope = Scope(
+        town="town",
+        village="resident__household__village",
+        group="resident__household__group",
+        household="resident__household",
+    )
 
     class Meta:
         verbose_name = _("contact phone")
@@ -281,7 +228,7 @@ class ContactPhone(models.Model):
         return mask_phone(self.number)
 
 
-class SearchToken(models.Model):
+class SearchToken(TownScopedModel):
     """One searchable key of a resident or household: the first character says which kind.
 
     n name and its suffixes · p full pinyin · i initials · a address / house number / household number ·
@@ -297,8 +244,7 @@ class SearchToken(models.Model):
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, null=True, related_name="+")
     token = models.CharField(max_length=80)
 
-    objects = RestrictedManager()
-    scope = Scope(town="town", village="village", group="group")
+    scope = Scope(town="town", village="village", group="group", household="household")
 
     class Meta:
         indexes = [

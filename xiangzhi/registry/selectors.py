@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
-from xiangzhi.accounts import roles
-
+from . import permissions as perms
 from .choices import HouseholdStatus, ResidenceStatus
-from .idnumber import is_ascii_digits
 from .models import (
     ContactPhone,
     FlagType,
@@ -18,13 +16,11 @@ from .models import (
     Membership,
     Resident,
     ResidentFlag,
-    Village,
-    VillageGroup,
 )
 
 
 def household_list(*, user, village_id=None, group_id=None):
-    qs = Household.objects.restrict(user, roles.VIEW).select_related("village", "group", "head")
+    qs = Household.objects.restrict(user, perms.VIEW).select_related("village", "group", "head")
     if village_id:
         qs = qs.filter(village_id=village_id)
     if group_id:
@@ -35,12 +31,12 @@ def household_list(*, user, village_id=None, group_id=None):
 
 
 def resident_list(*, user):
-    return Resident.objects.restrict(user, roles.VIEW).select_related(
+    return Resident.objects.restrict(user, perms.VIEW).select_related(
         "household__village", "household__group"
     )
 
 
-def resident_get(*, user, pk, action=roles.VIEW) -> Resident:
+def resident_get(*, user, pk, action=perms.VIEW) -> Resident:
     return (
         Resident.objects.restrict(user, action)
         .select_related("household__village", "household__group")
@@ -51,14 +47,14 @@ def resident_get(*, user, pk, action=roles.VIEW) -> Resident:
 def household_of_resident(*, user, pk) -> int | None:
     """The household of a resident the user may view (the holder of a duplicate ID number); None out of scope."""
     return (
-        Resident.objects.restrict(user, roles.VIEW)
+        Resident.objects.restrict(user, perms.VIEW)
         .filter(pk=pk)
         .values_list("household_id", flat=True)
         .first()
     )
 
 
-def phone_get(*, user, pk, action=roles.VIEW) -> ContactPhone:
+def phone_get(*, user, pk, action=perms.VIEW) -> ContactPhone:
     return ContactPhone.objects.restrict(user, action).select_related("resident").get(pk=pk)
 
 
@@ -87,16 +83,27 @@ class HouseholdCard:
 def household_card(*, user, pk) -> HouseholdCard:
     """The household card: a constant number of queries whatever the household's size."""
     household = (
-        Household.objects.restrict(user, roles.VIEW)
+        Household.objects.restrict(user, perms.VIEW)
         .select_related("village", "group", "head", "town")
         .get(pk=pk)
     )
     memberships = list(
-        Membership.objects.filter(household=household)
+        Membership.objects.unrestricted("children of a household read through restrict()")
+        .filter(household=household)
         .select_related("resident")
         .prefetch_related(
-            Prefetch("resident__phones", queryset=ContactPhone.objects.order_by("priority", "id")),
-            Prefetch("resident__flags", queryset=ResidentFlag.objects.select_related("flag")),
+            Prefetch(
+                "resident__phones",
+                queryset=ContactPhone.objects.unrestricted(
+                    "children of a household read through restrict()"
+                ).order_by("priority", "id"),
+            ),
+            Prefetch(
+                "resident__flags",
+                queryset=ResidentFlag.objects.unrestricted(
+                    "children of a household read through restrict()"
+                ).select_related("flag"),
+            ),
         )
         .order_by("started_at", "id")
     )
@@ -130,11 +137,11 @@ AGE_BANDS = [(0, 6), (7, 17), (18, 34), (35, 59), (60, 69), (70, 79), (80, 200)]
 
 def dashboard(*, user, village_id=None, group_id=None) -> dict:
     """Counts for the user's part of the town, optionally narrowed to a village or group."""
-    households = Household.objects.restrict(user, roles.VIEW).filter(status=HouseholdStatus.ACTIVE)
-    residents = Resident.objects.restrict(user, roles.VIEW).exclude(
+    households = Household.objects.restrict(user, perms.VIEW).filter(status=HouseholdStatus.ACTIVE)
+    residents = Resident.objects.restrict(user, perms.VIEW).exclude(
         residence_status__in=[ResidenceStatus.DECEASED, ResidenceStatus.MOVED_OUT]
     )
-    flags = ResidentFlag.objects.restrict(user, roles.VIEW).exclude(
+    flags = ResidentFlag.objects.restrict(user, perms.VIEW).exclude(
         resident__residence_status__in=[ResidenceStatus.DECEASED, ResidenceStatus.MOVED_OUT]
     )
     if village_id:
@@ -178,31 +185,8 @@ def dashboard(*, user, village_id=None, group_id=None) -> dict:
             if value in (ResidenceStatus.AT_HOME, ResidenceStatus.MIGRANT, ResidenceStatus.STUDYING)
         ],
         "pyramid": list(reversed(pyramid)),
-        "flags": [(f, flag_counts.get(f.pk, 0)) for f in FlagType.objects.all()],
+        "flags": [(f, flag_counts.get(f.pk, 0)) for f in flag_types(user=user)],
     }
-
-
-def villages_for(*, user):
-    return Village.objects.restrict(user, roles.VIEW).order_by("code", "name")
-
-
-def groups_for(*, user, village_id=None):
-    qs = VillageGroup.objects.restrict(user, roles.VIEW).select_related("village")
-    return qs.filter(village_id=village_id) if village_id else qs
-
-
-def area_filter(*, user, village: str | None, group: str | None) -> tuple[int | None, int | None]:
-    """The ?village= and ?group= of a list, dashboard or export, as ids. One that names no village or group the
-    user may view raises DoesNotExist: pages and the API answer 404, as for any record out of scope."""
-    ids = []
-    for raw, allowed in ((village, villages_for), (group, groups_for)):
-        if not raw:
-            ids.append(None)
-            continue
-        if not is_ascii_digits(raw) or not allowed(user=user).filter(pk=raw).exists():
-            raise allowed(user=user).model.DoesNotExist
-        ids.append(int(raw))
-    return ids[0], ids[1]
 
 
 def household_export_rows(households):
@@ -210,8 +194,10 @@ def household_export_rows(households):
     rows = list(households)
     head_ids = [h.head_id for h in rows if h.head_id]
     first_phone: dict[int, str] = {}
-    for phone in ContactPhone.objects.filter(resident_id__in=head_ids).order_by(
-        "resident_id", "priority", "id"
+    for phone in (
+        ContactPhone.objects.unrestricted("children of a household read through restrict()")
+        .filter(resident_id__in=head_ids)
+        .order_by("resident_id", "priority", "id")
     ):
         first_phone.setdefault(phone.resident_id, phone.number_masked)
     return [(h, first_phone.get(h.head_id, "")) for h in rows]
@@ -220,34 +206,16 @@ def household_export_rows(households):
 # ----------------------------------------------------------------------------------------------- town set-up
 
 
-def area_tree(*, user) -> list[Village]:
-    """The user's villages with their groups and active-household counts (two queries)."""
-    groups = VillageGroup.objects.annotate(
-        households=Count("household", filter=Q(household__status=HouseholdStatus.ACTIVE))
-    ).order_by("number")
-    return list(
-        Village.objects.restrict(user, roles.CONFIGURE)
-        .annotate(
-            households=Count("household", filter=Q(household__status=HouseholdStatus.ACTIVE), distinct=True)
-        )
-        .prefetch_related(Prefetch("groups", queryset=groups))
-        .order_by("code", "name")
-    )
+def flag_types(*, user, action: str = perms.VIEW):
+    """The flags of the user's town."""
+    return FlagType.objects.restrict(user, action).order_by("sort", "code")
 
 
-def village_get(*, user, pk, action=roles.VIEW) -> Village:
-    return Village.objects.restrict(user, action).get(pk=pk)
-
-
-def group_get(*, user, pk, action=roles.VIEW) -> VillageGroup:
-    return VillageGroup.objects.restrict(user, action).select_related("village").get(pk=pk)
-
-
-def flag_types(*, user) -> list[FlagType]:
-    """Every flag, with how many of the user's residents carry it."""
+def flag_types_counted(*, user) -> list[FlagType]:
+    """The town's flags, with how many of its residents carry each."""
     carried = Count("residentflag", filter=Q(residentflag__town_id=user.town_id))
-    return list(FlagType.objects.annotate(residents=carried).order_by("sort", "code"))
+    return list(flag_types(user=user, action=perms.CONFIGURE).annotate(residents=carried))
 
 
-def flag_type_get(*, pk) -> FlagType:
-    return FlagType.objects.get(pk=pk)
+def flag_type_get(*, user, pk) -> FlagType:
+    return FlagType.objects.restrict(user, perms.CONFIGURE).get(pk=pk)

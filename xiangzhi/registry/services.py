@@ -10,14 +10,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xiangzhi.accounts import roles
-from xiangzhi.core.audit import audit_record
+from xiangzhi.areas.models import VillageGroup
+from xiangzhi.core.audit import audit_record, audit_save
 from xiangzhi.core.crypto import blind_index
 from xiangzhi.core.masking import has_personal_number, mask_id_number, mask_phone
+from xiangzhi.core.permissions import can
+from xiangzhi.core.scoping import require
 
+from . import permissions as perms
 from . import search
 from .choices import HouseholdStatus, IdStatus, MembershipEnd, Relationship, ResidenceStatus
-from .idnumber import is_ascii_digits, normalize_phone, parse_id_number
+from .idnumber import normalize_phone, parse_id_number
 from .models import (
     ContactPhone,
     FlagType,
@@ -25,8 +28,6 @@ from .models import (
     Membership,
     Resident,
     ResidentFlag,
-    Village,
-    VillageGroup,
 )
 
 
@@ -53,13 +54,6 @@ class FlagInput:
     level: int | None = None
 
 
-def _require(actor, action: str, obj) -> None:
-    """Services re-check scope: a write outside the actor's part of the town is refused as if absent."""
-    model = type(obj)
-    if not model.objects.restrict(actor, action).filter(pk=obj.pk).exists():
-        raise model.DoesNotExist
-
-
 def resident_snapshot(resident: Resident) -> dict:
     """What the audit row keeps of a resident: numbers masked, phones and flags included (two queries)."""
     return {
@@ -74,15 +68,17 @@ def resident_snapshot(resident: Resident) -> dict:
         "notes": resident.notes,
         "phones": [
             {"number": mask_phone(number), "holder": holder, "holder_name": holder_name, "priority": priority}
-            for number, holder, holder_name, priority in ContactPhone.objects.filter(
-                resident_id=resident.pk
-            ).values_list("number", "holder", "holder_name", "priority")
+            for number, holder, holder_name, priority in ContactPhone.objects.unrestricted(
+                "the service checked scope with require()"
+            )
+            .filter(resident_id=resident.pk)
+            .values_list("number", "holder", "holder_name", "priority")
         ],
         "flags": sorted(
             f"{code}:{level}" if level else code
-            for code, level in ResidentFlag.objects.filter(resident_id=resident.pk).values_list(
-                "flag__code", "level"
-            )
+            for code, level in ResidentFlag.objects.unrestricted("the service checked scope with require()")
+            .filter(resident_id=resident.pk)
+            .values_list("flag__code", "level")
         ),
     }
 
@@ -144,7 +140,11 @@ def _clean_identity(*, id_number: str | None, no_id_reason: str, sex: str, birth
         raise ValidationError(errors)
     blind = blind_index("id", parsed.number)
     existing = (
-        Resident.objects.filter(id_blind=blind).exclude(pk=exclude_pk).select_related("household").first()
+        Resident.objects.unrestricted("the service checked scope with require()")
+        .filter(id_blind=blind)
+        .exclude(pk=exclude_pk)
+        .select_related("household")
+        .first()
     )
     if existing:
         raise DuplicateIdNumber(existing)
@@ -182,6 +182,8 @@ def _set_phones(resident: Resident, phones: list[PhoneInput]) -> None:
 
 
 def _set_flags(resident: Resident, flags: list[FlagInput]) -> None:
+    if any(f.flag.town_id != resident.town_id for f in flags):
+        raise ValidationError({"flags": _("Choose among your town's flags.")})
     resident.flags.all().delete()
     ResidentFlag.objects.bulk_create(
         ResidentFlag(
@@ -205,9 +207,13 @@ def household_create(
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
 ) -> Household:
-    _require(actor, roles.CHANGE, group)
+    require(actor, perms.CHANGE, group)
     number = number.strip()
-    if Household.objects.filter(town_id=group.town_id, number=number).exists():
+    if (
+        Household.objects.unrestricted("the service checked scope with require()")
+        .filter(town_id=group.town_id, number=number)
+        .exists()
+    ):
         raise ValidationError({"number": _("Household number %(number)s is taken.") % {"number": number}})
     household = Household.objects.create(
         town_id=group.town_id,
@@ -229,7 +235,7 @@ def household_create(
 
 @transaction.atomic
 def household_update(*, actor, household: Household, **fields) -> Household:
-    _require(actor, roles.CHANGE, household)
+    require(actor, perms.CHANGE, household)
     before = household_snapshot(household)
     allowed = {"address", "house_number", "latitude", "longitude", "group"}
     for name, value in fields.items():
@@ -237,7 +243,7 @@ def household_update(*, actor, household: Household, **fields) -> Household:
             raise TypeError(name)
         setattr(household, name, value)
     if "group" in fields:
-        _require(actor, roles.CHANGE, fields["group"])
+        require(actor, perms.CHANGE, fields["group"])
         household.village_id = fields["group"].village_id
     household.confirmed_at = timezone.now()
     household.save()
@@ -255,7 +261,7 @@ def household_update(*, actor, household: Household, **fields) -> Household:
 @transaction.atomic
 def household_confirm(*, actor, household: Household) -> Household:
     """A cadre or grid worker checked the household's data with the family: it is fresh as of now."""
-    _require(actor, roles.CHANGE, household)
+    require(actor, perms.CHANGE, household)
     household.confirmed_at = timezone.now()
     household.save(update_fields=["confirmed_at", "updated_at"])
     audit_record(actor=actor, action="household.confirm", target=household)
@@ -278,8 +284,12 @@ def resident_add(
     phones: list[PhoneInput] = (),
     flags: list[FlagInput] = (),
 ) -> Resident:
-    _require(actor, roles.CHANGE, household)
-    household = Household.objects.select_for_update().get(pk=household.pk)
+    require(actor, perms.CHANGE, household)
+    household = (
+        Household.objects.unrestricted("the service checked scope with require()")
+        .select_for_update()
+        .get(pk=household.pk)
+    )
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Enter the resident's name.")})
@@ -312,7 +322,9 @@ def resident_add(
                 notes=notes,
             )
     except IntegrityError:  # a concurrent registration of the same ID number
-        raise DuplicateIdNumber(Resident.objects.get(id_blind=blind)) from None
+        raise DuplicateIdNumber(
+            Resident.objects.unrestricted("the service checked scope with require()").get(id_blind=blind)
+        ) from None
     Membership.objects.create(
         town_id=household.town_id, household=household, resident=resident, relationship=relationship
     )
@@ -346,13 +358,17 @@ def resident_update(
     phones: list[PhoneInput] | None = None,
     flags: list[FlagInput] | None = None,
 ) -> Resident:
-    _require(actor, roles.CHANGE, resident)
-    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    require(actor, perms.CHANGE, resident)
+    resident = (
+        Resident.objects.unrestricted("the service checked scope with require()")
+        .select_for_update()
+        .get(pk=resident.pk)
+    )
     before = resident_snapshot(resident)
     if residence_status != resident.residence_status:
         _check_residence(residence_status)
     _check_free_text(name=name, notes=notes, no_id_reason=no_id_reason)
-    if not roles.can(actor, roles.REVEAL_ID):
+    if not can(actor, perms.REVEAL_ID):
         # Who may not see ID numbers may not change or erase them either (grid workers, clerks).
         id_number, no_id_reason = resident.id_number, resident.no_id_reason
     elif id_number is None and resident.id_number and not no_id_reason:
@@ -386,7 +402,11 @@ def resident_update(
 
 
 def _current_membership(resident: Resident) -> Membership:
-    return Membership.objects.select_for_update().get(resident=resident, ended_at__isnull=True)
+    return (
+        Membership.objects.unrestricted("the service checked scope with require()")
+        .select_for_update()
+        .get(resident=resident, ended_at__isnull=True)
+    )
 
 
 def _end_membership(membership: Membership, reason: str, when) -> None:
@@ -410,7 +430,7 @@ _END_STATUS = {
 @transaction.atomic
 def membership_end(*, actor, resident: Resident, reason: str, note: str = "") -> Membership:
     """Death, moving out of the town, or removal: the membership ends; nothing is deleted."""
-    _require(actor, roles.CHANGE, resident)
+    require(actor, perms.CHANGE, resident)
     if reason not in (MembershipEnd.DECEASED, MembershipEnd.MOVED_OUT, MembershipEnd.REMOVED):
         raise ValidationError(_("Choose death, moving away or removal."))
     _check_free_text(note=note)
@@ -459,8 +479,8 @@ def _move(resident: Resident, household: Household, relationship: str, reason: s
 
 @transaction.atomic
 def resident_move(*, actor, resident: Resident, household: Household, relationship: str) -> Membership:
-    _require(actor, roles.CHANGE, resident)
-    _require(actor, roles.CHANGE, household)
+    require(actor, perms.CHANGE, resident)
+    require(actor, perms.CHANGE, household)
     if resident.residence_status == ResidenceStatus.DECEASED:
         raise ValidationError(_("A deceased resident cannot be moved."))
     if resident.household_id == household.pk:
@@ -486,8 +506,12 @@ def household_change_head(
     *, actor, household: Household, new_head: Resident, relationships: dict[int, str]
 ) -> Household:
     """The new head becomes 户主; every other current member's relationship is restated relative to them."""
-    _require(actor, roles.CHANGE, household)
-    household = Household.objects.select_for_update().get(pk=household.pk)
+    require(actor, perms.CHANGE, household)
+    household = (
+        Household.objects.unrestricted("the service checked scope with require()")
+        .select_for_update()
+        .get(pk=household.pk)
+    )
     current = {
         m.resident_id: m for m in household.memberships.select_for_update().filter(ended_at__isnull=True)
     }
@@ -528,7 +552,7 @@ def household_split(
     house_number: str = "",
 ) -> Household:
     """分户: the listed members (resident id → relationship to the new head, one of them 户主) form a new household."""
-    _require(actor, roles.CHANGE, household)
+    require(actor, perms.CHANGE, household)
     current = set(household.memberships.filter(ended_at__isnull=True).values_list("resident_id", flat=True))
     if not members or not set(members) <= current:
         raise ValidationError(_("Choose members of this household to split off."))
@@ -544,7 +568,9 @@ def household_split(
         house_number=house_number,
     )
     now = timezone.now()
-    for resident in Resident.objects.filter(pk__in=members):
+    for resident in Resident.objects.unrestricted("the service checked scope with require()").filter(
+        pk__in=members
+    ):
         _move(resident, new, members[resident.pk], MembershipEnd.SPLIT, now)
     audit_record(
         actor=actor,
@@ -560,11 +586,15 @@ def household_merge(
     *, actor, source: Household, target: Household, relationships: dict[int, str]
 ) -> Household:
     """Every current member of `source` joins `target` (relationship to target's head); `source` closes."""
-    _require(actor, roles.CHANGE, source)
-    _require(actor, roles.CHANGE, target)
+    require(actor, perms.CHANGE, source)
+    require(actor, perms.CHANGE, target)
     if source.pk == target.pk:
         raise ValidationError(_("Choose two different households."))
-    moving = list(Resident.objects.filter(memberships__household=source, memberships__ended_at__isnull=True))
+    moving = list(
+        Resident.objects.unrestricted("the service checked scope with require()").filter(
+            memberships__household=source, memberships__ended_at__isnull=True
+        )
+    )
     if any(r.pk not in relationships for r in moving):
         raise ValidationError(_("Give every member's relationship to the head of the household they join."))
     if any(relationships[r.pk] == Relationship.HEAD for r in moving) and target.head_id:
@@ -588,91 +618,50 @@ def household_merge(
 @transaction.atomic
 def resident_reveal_id(*, actor, resident: Resident) -> str:
     """The full ID number of one resident, for a permitted user; every reveal is logged."""
-    _require(actor, roles.REVEAL_ID, resident)
+    require(actor, perms.REVEAL_ID, resident)
     audit_record(actor=actor, action="reveal.id_number", target=resident)
     return resident.id_number or ""
 
 
 @transaction.atomic
 def phone_reveal(*, actor, phone: ContactPhone) -> str:
-    _require(actor, roles.REVEAL_PHONE, phone)
+    require(actor, perms.REVEAL_PHONE, phone)
     audit_record(actor=actor, action="reveal.phone", target=phone.resident, after={"phone": phone.pk})
     return phone.number
 
 
 # ----------------------------------------------------------------------------------------------- town set-up
 
-
-def _require_configure(actor) -> None:
-    if not roles.can(actor, roles.CONFIGURE):
-        raise PermissionError
-
-
-def _check_division_code(code: str, errors: dict) -> str:
-    code = (code or "").strip()
-    if code and not (len(code) == 12 and is_ascii_digits(code)):
-        errors["code"] = _("A statistical division code has 12 digits.")
-    return code
-
-
-def _setup_snapshot(obj) -> dict:
-    fields = ("name", "code", "kind", "number", "emergency", "has_level", "sort")
-    return {f: getattr(obj, f) for f in fields if hasattr(obj, f)}
+# The flags of the BRIEF every new town starts with (code, name, highlighted in an emergency, has a level).
+DEFAULT_FLAGS = [
+    ("dibao", "低保", False, False),
+    ("tekun", "特困", True, False),
+    ("disabled", "残疾", True, True),
+    ("elderly_alone", "独居老人", True, False),
+    ("left_behind_elderly", "留守老人", True, False),
+    ("left_behind_child", "留守儿童", True, False),
+    ("lifted_poverty", "脱贫户", False, False),
+    ("relapse_watch", "防返贫监测对象", False, False),
+    ("party_member", "党员", False, False),
+    ("veteran", "退役军人", False, False),
+]
+FLAG_FIELDS = ("code", "name", "emergency", "has_level", "sort")
 
 
-def _save_and_audit(actor, obj, kind: str) -> None:
-    """Save a set-up record (village, group, flag) with its audit row: created, or updated with before/after."""
-    before = _setup_snapshot(type(obj).objects.get(pk=obj.pk)) if obj.pk else None
-    obj.save()
-    action = f"{kind}.update" if before else f"{kind}.create"
-    audit_record(actor=actor, action=action, target=obj, before=before, after=_setup_snapshot(obj))
-
-
-@transaction.atomic
-def village_save(*, actor, village: Village | None = None, name: str, kind: str, code: str = "") -> Village:
-    """Add a village or community to the actor's town, or rename / re-code one."""
-    _require_configure(actor)
-    if village is not None:
-        _require(actor, roles.CONFIGURE, village)
-    errors = {}
-    name = name.strip()
-    code = _check_division_code(code, errors)
-    clash = Village.objects.filter(town_id=actor.town_id, name=name)
-    if village is not None:
-        clash = clash.exclude(pk=village.pk)
-    if clash.exists():
-        errors["name"] = _("The town already has a village of this name.")
-    if not name:
-        errors["name"] = _("Enter the name.")
-    if errors:
-        raise ValidationError(errors)
-    if village is None:
-        village = Village(town_id=actor.town_id)
-    village.name, village.kind, village.code = name, kind, code
-    _save_and_audit(actor, village, "village")
-    return village
-
-
-@transaction.atomic
-def group_save(
-    *, actor, village: Village | None = None, group: VillageGroup | None = None, number: int, name: str = ""
-) -> VillageGroup:
-    """Add a group (组) to a village, or renumber / rename one. A group never changes village: its households'
-    village, their search keys and every account scoped to it follow the group."""
-    _require_configure(actor)
-    village = group.village if group is not None else village
-    _require(actor, roles.CONFIGURE, village)
-    name = name.strip() or f"{number}组"  # data, not interface text: the same whatever the page language
-    clash = VillageGroup.objects.filter(village=village, number=number)
-    if group is not None:
-        clash = clash.exclude(pk=group.pk)
-    if clash.exists():
-        raise ValidationError({"number": _("The village already has a group with this number.")})
-    if group is None:
-        group = VillageGroup(town_id=village.town_id, village=village)
-    group.number, group.name = number, name
-    _save_and_audit(actor, group, "group")
-    return group
+def town_flags_seed(*, town) -> list[FlagType]:
+    """Give a new town the default flags (idempotent: flags it already has are kept as they are)."""
+    existing = set(
+        FlagType.objects.unrestricted("set-up of a town no user acts in yet")
+        .filter(town=town)
+        .values_list("code", flat=True)
+    )
+    return FlagType.objects.bulk_create(
+        [
+            FlagType(town=town, code=code, name=name, emergency=emergency, has_level=has_level, sort=sort)
+            for sort, (code, name, emergency, has_level) in enumerate(DEFAULT_FLAGS)
+            if code not in existing
+        ]
+    )
 
 
 @transaction.atomic
@@ -686,15 +675,16 @@ def flag_type_save(
     has_level: bool = False,
     sort: int = 0,
 ) -> FlagType:
-    """Add a flag residents can carry, or change one; a flag's code never changes (exports and the API use it)."""
-    _require_configure(actor)
+    """Add a flag residents of the actor's town can carry, or change one of its flags; a flag's code never changes
+    (exports and the API use it)."""
+    require(actor, perms.CONFIGURE, flag)
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Enter the name.")})
     if flag is None:
-        if FlagType.objects.filter(code=code).exists():
+        if FlagType.objects.restrict(actor, perms.CONFIGURE).filter(code=code).exists():
             raise ValidationError({"code": _("This code is taken.")})
-        flag = FlagType(code=code)
+        flag = FlagType(town_id=actor.town_id, code=code)
     flag.name, flag.emergency, flag.has_level, flag.sort = name, emergency, has_level, sort
-    _save_and_audit(actor, flag, "flag")
+    audit_save(actor=actor, obj=flag, action_prefix="registry.flag", fields=FLAG_FIELDS)
     return flag

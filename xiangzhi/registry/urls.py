@@ -23,9 +23,6 @@ urlpatterns = [
     path("residents/<int:pk>/move/", views.resident_move, name="resident_move"),
     path("residents/<int:pk>/reveal-id/", views.reveal_id, name="reveal_id"),
     path("phones/<int:pk>/reveal/", views.reveal_phone, name="reveal_phone"),
-    path("areas/", views.areas, name="areas"),
-    path("areas/villages/<int:pk>/", views.village_edit, name="village_edit"),
-    path("areas/groups/<int:pk>/", views.group_edit, name="group_edit"),
     path("flags/", views.flags, name="flags"),
     path("flags/<int:pk>/", views.flag_edit, name="flag_edit"),
 ]

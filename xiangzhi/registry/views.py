@@ -4,39 +4,34 @@ import csv
 import dataclasses
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from xiangzhi.accounts import roles
+from xiangzhi.areas.selectors import area_filter, groups_for, villages_for
 from xiangzhi.core.audit import audit_record
-from xiangzhi.core.views import apply_errors
+from xiangzhi.core.pages import apply_errors, form_saved, requires
+from xiangzhi.core.permissions import can
 
+from . import permissions as perms
 from . import search as search_module
 from . import selectors, services
 from .forms import (
     PHONE_SLOTS,
     ChangeHeadForm,
     FlagTypeForm,
-    GroupForm,
     HouseholdForm,
     MembershipEndForm,
     MergeForm,
     MoveForm,
     ResidentForm,
     SplitForm,
-    VillageForm,
 )
-
-
-def _allowed(user, action):
-    if not roles.can(user, action):
-        raise Http404
 
 
 def _get_or_404(fn, **kwargs):
@@ -49,19 +44,18 @@ def _get_or_404(fn, **kwargs):
 def _area_filter(request) -> tuple[int | None, int | None]:
     """The ?village= and ?group= of a list, dashboard or export; one outside the user's area is a 404."""
     return _get_or_404(
-        selectors.area_filter,
+        area_filter,
         user=request.user,
         village=request.GET.get("village"),
         group=request.GET.get("group"),
     )
 
 
-@login_required
+@requires(perms.VIEW)
 def home(request):
-    _allowed(request.user, roles.VIEW)
     village_id, group_id = _area_filter(request)
-    villages = selectors.villages_for(user=request.user)
-    groups = selectors.groups_for(user=request.user, village_id=village_id) if village_id else []
+    villages = villages_for(user=request.user)
+    groups = groups_for(user=request.user, village_id=village_id) if village_id else []
     stats = selectors.dashboard(user=request.user, village_id=village_id, group_id=group_id)
     return render(
         request,
@@ -76,9 +70,8 @@ def home(request):
     )
 
 
-@login_required
+@requires(perms.VIEW)
 def search(request):
-    _allowed(request.user, roles.VIEW)
     query = request.GET.get("q", "")[:40]
     hits = search_module.search(request.user, query) if query.strip() else []
     context = {"query": query, "hits": hits}
@@ -87,9 +80,8 @@ def search(request):
     return render(request, "registry/search.html", context)
 
 
-@login_required
+@requires(perms.VIEW)
 def household_list(request):
-    _allowed(request.user, roles.VIEW)
     village_id, group_id = _area_filter(request)
     households = selectors.household_list(user=request.user, village_id=village_id, group_id=group_id)
     page = Paginator(households, 50).get_page(request.GET.get("page"))
@@ -101,7 +93,7 @@ def household_list(request):
         {
             "page": page,
             "query": query.urlencode(),
-            "villages": selectors.villages_for(user=request.user),
+            "villages": villages_for(user=request.user),
             "village_id": village_id,
         },
     )
@@ -113,10 +105,9 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-@login_required
+@requires(perms.VIEW)
 def household_export(request):
     """The household roster as CSV for Excel (UTF-8 with BOM); numbers masked; every export is audited."""
-    _allowed(request.user, roles.VIEW)
     village_id, group_id = _area_filter(request)
     households = selectors.household_list(user=request.user, village_id=village_id, group_id=group_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -151,25 +142,23 @@ def household_export(request):
     return response
 
 
-@login_required
+@requires(perms.VIEW)
 def household_card(request, pk):
-    _allowed(request.user, roles.VIEW)
     card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
     return render(
         request,
         "registry/household_card.html",
         {
             "card": card,
-            "may_change": roles.can(request.user, roles.CHANGE),
-            "may_see_ids": roles.can(request.user, roles.REVEAL_ID),
-            "may_reveal_phone": roles.can(request.user, roles.REVEAL_PHONE),
+            "may_change": can(request.user, perms.CHANGE),
+            "may_see_ids": can(request.user, perms.REVEAL_ID),
+            "may_reveal_phone": can(request.user, perms.REVEAL_PHONE),
         },
     )
 
 
-@login_required
+@requires(perms.CHANGE)
 def household_create(request):
-    _allowed(request.user, roles.CHANGE)
     form = HouseholdForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -179,12 +168,11 @@ def household_create(request):
         else:
             messages.success(request, _("Household created. Add its head now."))
             return redirect("registry:resident_add", pk=household.pk)
-    return render(request, "registry/form.html", {"form": form, "title": _("New household")})
+    return render(request, "core/form.html", {"form": form, "title": _("New household")})
 
 
-@login_required
+@requires(perms.CHANGE)
 def household_edit(request, pk):
-    _allowed(request.user, roles.CHANGE)
     card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
     household = card.household
     initial = {
@@ -202,24 +190,26 @@ def household_edit(request, pk):
             return redirect("registry:household", pk=pk)
     return render(
         request,
-        "registry/form.html",
-        {"form": form, "title": _("Edit household %(n)s") % {"n": household.number}, "back": household},
+        "core/form.html",
+        {
+            "form": form,
+            "title": _("Edit household %(n)s") % {"n": household.number},
+            "cancel_url": reverse("registry:household", args=[household.pk]),
+        },
     )
 
 
-@login_required
+@requires(perms.CHANGE)
 @require_POST
 def household_confirm(request, pk):
-    _allowed(request.user, roles.CHANGE)
     card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
     _get_or_404(services.household_confirm, actor=request.user, household=card.household)
     messages.success(request, _("Marked as checked with the family today."))
     return redirect("registry:household", pk=pk)
 
 
-@login_required
+@requires(perms.CHANGE)
 def resident_add(request, pk):
-    _allowed(request.user, roles.CHANGE)
     card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
     initial = {
         "relationship": "head" if card.household.head_id is None else "son",
@@ -257,10 +247,9 @@ def resident_add(request, pk):
     )
 
 
-@login_required
+@requires(perms.CHANGE)
 def resident_edit(request, pk):
-    _allowed(request.user, roles.CHANGE)
-    resident = _get_or_404(selectors.resident_get, user=request.user, pk=pk, action=roles.CHANGE)
+    resident = _get_or_404(selectors.resident_get, user=request.user, pk=pk, action=perms.CHANGE)
     phones = list(resident.phones.all())
     initial = {
         "name": resident.name,
@@ -324,7 +313,7 @@ def resident_edit(request, pk):
 
 
 def _resident_action(request, pk, form, service, **extra):
-    resident = _get_or_404(selectors.resident_get, user=request.user, pk=pk, action=roles.CHANGE)
+    resident = _get_or_404(selectors.resident_get, user=request.user, pk=pk, action=perms.CHANGE)
     if request.method == "POST" and form.is_valid():
         try:
             service(actor=request.user, resident=resident, **form.cleaned_data, **extra)
@@ -336,19 +325,23 @@ def _resident_action(request, pk, form, service, **extra):
             messages.success(request, _("Saved."))
             return redirect("registry:household", pk=resident.household_id)
     return render(
-        request, "registry/form.html", {"form": form, "title": resident.name, "back": resident.household}
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": resident.name,
+            "cancel_url": reverse("registry:household", args=[resident.household.pk]),
+        },
     )
 
 
-@login_required
+@requires(perms.CHANGE)
 def resident_end(request, pk):
-    _allowed(request.user, roles.CHANGE)
     return _resident_action(request, pk, MembershipEndForm(request.POST or None), services.membership_end)
 
 
-@login_required
+@requires(perms.CHANGE)
 def resident_move(request, pk):
-    _allowed(request.user, roles.CHANGE)
     form = MoveForm(request.POST or None, user=request.user)
 
     def move(*, actor, resident, household_number, relationship):
@@ -362,7 +355,6 @@ def resident_move(request, pk):
 def _household_action(request, pk, *, make_form, run, title, done):
     """A household operation page: the form validates, `run(card, data)` calls the service and returns where to
     go next; a service's ValidationError is shown on the form, out of scope is 404."""
-    _allowed(request.user, roles.CHANGE)
     card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
     form = make_form(card)
     if request.method == "POST" and form.is_valid():
@@ -375,10 +367,14 @@ def _household_action(request, pk, *, make_form, run, title, done):
         else:
             messages.success(request, done)
             return redirect(*target)
-    return render(request, "registry/form.html", {"form": form, "title": title, "back": card.household})
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "title": title, "cancel_url": reverse("registry:household", args=[card.household.pk])},
+    )
 
 
-@login_required
+@requires(perms.CHANGE)
 def household_change_head(request, pk):
     def run(card, form):
         chosen = form.cleaned_data["new_head"]
@@ -399,7 +395,7 @@ def household_change_head(request, pk):
     )
 
 
-@login_required
+@requires(perms.CHANGE)
 def household_split(request, pk):
     def run(card, form):
         data = form.cleaned_data
@@ -425,7 +421,7 @@ def household_split(request, pk):
     )
 
 
-@login_required
+@requires(perms.CHANGE)
 def household_merge(request, pk):
     def run(card, form):
         source = form.cleaned_data["source_number"]
@@ -448,20 +444,18 @@ def household_merge(request, pk):
     )
 
 
-@login_required
+@requires(perms.REVEAL_ID)
 @require_POST
 def reveal_id(request, pk):
-    _allowed(request.user, roles.REVEAL_ID)
-    resident = _get_or_404(selectors.resident_get, user=request.user, pk=pk, action=roles.REVEAL_ID)
+    resident = _get_or_404(selectors.resident_get, user=request.user, pk=pk, action=perms.REVEAL_ID)
     value = services.resident_reveal_id(actor=request.user, resident=resident)
     return render(request, "registry/_revealed.html", {"value": value, "kind": "id"})
 
 
-@login_required
+@requires(perms.REVEAL_PHONE)
 @require_POST
 def reveal_phone(request, pk):
-    _allowed(request.user, roles.REVEAL_PHONE)
-    phone = _get_or_404(selectors.phone_get, user=request.user, pk=pk, action=roles.REVEAL_PHONE)
+    phone = _get_or_404(selectors.phone_get, user=request.user, pk=pk, action=perms.REVEAL_PHONE)
     value = services.phone_reveal(actor=request.user, phone=phone)
     response = render(request, "registry/_revealed.html", {"value": value, "kind": "phone"})
     if request.GET.get("call") and request.htmx:
@@ -473,114 +467,36 @@ def reveal_phone(request, pk):
 # ----------------------------------------------------------------------------------------------- town set-up
 
 
-def _save_or_errors(request, form, save, done: str) -> bool:
-    """Call a set-up service with the valid form; its ValidationError lands on the form. True when saved."""
-    if request.method != "POST" or not form.is_valid():
-        return False
-    try:
-        save(**form.cleaned_data)
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return False
-    messages.success(request, done)
-    return True
-
-
-@login_required
-def areas(request):
-    """The town's villages and communities with their groups; the administrator adds a village here."""
-    _allowed(request.user, roles.CONFIGURE)
-    form = VillageForm(request.POST or None)
-    if _save_or_errors(
-        request, form, lambda **data: services.village_save(actor=request.user, **data), _("Village added.")
-    ):
-        return redirect("registry:areas")
-    return render(
-        request, "registry/areas.html", {"form": form, "villages": selectors.area_tree(user=request.user)}
-    )
-
-
-@login_required
-def village_edit(request, pk):
-    _allowed(request.user, roles.CONFIGURE)
-    village = _get_or_404(selectors.village_get, user=request.user, pk=pk, action=roles.CONFIGURE)
-    posted = request.POST.get("what", "village") if request.method == "POST" else None
-    form = VillageForm(
-        request.POST if posted == "village" else None,
-        initial={"name": village.name, "kind": village.kind, "code": village.code},
-    )
-    group_form = GroupForm(
-        request.POST if posted == "group" else None,
-        initial={
-            "number": (village.groups.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-        },
-    )
-    if _save_or_errors(
-        request,
-        form,
-        lambda **data: services.village_save(actor=request.user, village=village, **data),
-        _("Saved."),
-    ) or _save_or_errors(
-        request,
-        group_form,
-        lambda **data: services.group_save(actor=request.user, village=village, **data),
-        _("Group added."),
-    ):
-        return redirect("registry:village_edit", pk=village.pk)
-    return render(
-        request,
-        "registry/village.html",
-        {"village": village, "form": form, "group_form": group_form, "groups": village.groups.all()},
-    )
-
-
-@login_required
-def group_edit(request, pk):
-    _allowed(request.user, roles.CONFIGURE)
-    group = _get_or_404(selectors.group_get, user=request.user, pk=pk, action=roles.CONFIGURE)
-    form = GroupForm(request.POST or None, initial={"number": group.number, "name": group.name})
-    if _save_or_errors(
-        request,
-        form,
-        lambda **data: services.group_save(actor=request.user, group=group, **data),
-        _("Saved."),
-    ):
-        return redirect("registry:village_edit", pk=group.village_id)
-    return render(
-        request,
-        "registry/form.html",
-        {"form": form, "title": f"{group.village.name} {group.name}", "cancel": group.village},
-    )
-
-
-@login_required
+@requires(perms.CONFIGURE)
 def flags(request):
     """The flags a resident can carry (低保, 残疾 …): which are highlighted in an emergency, which have a level."""
-    _allowed(request.user, roles.CONFIGURE)
     form = FlagTypeForm(request.POST or None)
-    if _save_or_errors(
+    if form_saved(
         request, form, lambda **data: services.flag_type_save(actor=request.user, **data), _("Flag added.")
     ):
         return redirect("registry:flags")
     return render(
-        request, "registry/flags.html", {"form": form, "flags": selectors.flag_types(user=request.user)}
+        request,
+        "registry/flags.html",
+        {"form": form, "flags": selectors.flag_types_counted(user=request.user)},
     )
 
 
-@login_required
+@requires(perms.CONFIGURE)
 def flag_edit(request, pk):
-    _allowed(request.user, roles.CONFIGURE)
-    flag = _get_or_404(selectors.flag_type_get, pk=pk)
+    flag = selectors.flag_type_get(user=request.user, pk=pk)
     form = FlagTypeForm(
         request.POST or None,
         editing=True,
         initial={f: getattr(flag, f) for f in ("name", "emergency", "has_level", "sort")},
     )
-    if _save_or_errors(
+    if form_saved(
         request,
         form,
         lambda **data: services.flag_type_save(actor=request.user, flag=flag, **data),
         _("Saved."),
     ):
         return redirect("registry:flags")
-    return render(request, "registry/form.html", {"form": form, "title": flag.name})
+    return render(
+        request, "core/form.html", {"form": form, "title": flag.name, "cancel_url": reverse("registry:flags")}
+    )

@@ -7,20 +7,27 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import roles
+from xiangzhi.core.permissions import allowed_actions
+
+
+class RoleScopeSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    village = serializers.IntegerField(source="village_id", allow_null=True)
+    groups = serializers.SerializerMethodField()
+
+    def get_groups(self, assignment) -> list[int]:
+        return sorted(assignment.group_ids)
 
 
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     display_name = serializers.CharField()
-    role = serializers.CharField()
-    town = serializers.IntegerField(source="town_id")
-    village = serializers.IntegerField(source="village_id")
-    groups = serializers.ListField(child=serializers.IntegerField(), source="scope_group_ids")
+    town = serializers.IntegerField(source="town_id", allow_null=True)
+    roles = RoleScopeSerializer(many=True, source="role_assignments")
     can = serializers.SerializerMethodField()
 
     def get_can(self, user) -> list[str]:
-        return [a for a in roles.ACTIONS if roles.can(user, a)]
+        return allowed_actions(user)
 
 
 class MeView(APIView):

@@ -272,7 +272,9 @@ def test_password_change_form_rejects_weak_passwords(alice, password, zh, en):
 def test_user_create_rejects_weak_passwords(admin_user, password, zh, en):
     for language, message in (("zh-hans", zh), ("en", en)):
         with translation.override(language), pytest.raises(ValidationError) as caught:
-            services.user_create(actor=admin_user, username="newclerk", role="clerk", password=password)
+            services.user_create(
+                actor=admin_user, username="newclerk", roles=[services.RoleInput("clerk")], password=password
+            )
         errors = caught.value.messages
         assert any(message in m for m in errors), errors
         assert language == "en" or "password" not in " ".join(errors).lower()
@@ -294,7 +296,10 @@ def test_password_change_page_shows_the_translated_error(client, alice):
 def test_password_similar_to_the_username_is_rejected(admin_user):
     with pytest.raises(ValidationError):
         services.user_create(
-            actor=admin_user, username="wangxiaoming", role="clerk", password="wangxiaoming1"
+            actor=admin_user,
+            username="wangxiaoming",
+            roles=[services.RoleInput("clerk")],
+            password="wangxiaoming1",
         )
 
 

@@ -11,10 +11,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from xiangzhi.accounts import services
-from xiangzhi.accounts.choices import Role
 from xiangzhi.accounts.models import User
 from xiangzhi.core.audit import audit_record
+from xiangzhi.core.exceptions import NotInScope
 from xiangzhi.core.models import AuditEntry
+from xiangzhi.core.permissions import Assignment, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,13 @@ CHOSEN = "Qingshan-lushui-88"
 
 
 def _new_account(client, **data):
-    payload = {"username": "newcadre", "display_name": "新干部", "role": "cadre", "password": INITIAL, **data}
+    payload = {
+        "username": "newcadre",
+        "display_name": "新干部",
+        "roles": ["cadre"],
+        "password": INITIAL,
+        **data,
+    }
     return client.post(USERS, payload, HTTP_ACCEPT_LANGUAGE="en")
 
 
@@ -45,7 +52,7 @@ def test_admin_sees_the_users_of_the_town(client, users, other_town_admin):
 def test_only_the_town_admin_reaches_the_users_page(client, users, role):
     client.force_login(users[role])
     assert client.get(USERS).status_code == 404
-    assert _new_account(client, village=users["cadre"].village_id).status_code == 404
+    assert _new_account(client, village=users["cadre"].role_assignments[0].village_id).status_code == 404
     assert not User.objects.filter(username="newcadre").exists()
 
 
@@ -61,9 +68,12 @@ def test_admin_creates_a_cadre_who_must_change_the_password(client, admin_user, 
 
     user = User.objects.get(username="newcadre")
     assert user.must_change_password
-    assert (user.role, user.town_id, user.village_id) == (Role.CADRE, admin_user.town_id, village_a.pk)
+    assert (user.town_id, user.role_assignments) == (
+        admin_user.town_id,
+        [Assignment(role=Role.CADRE, village_id=village_a.pk)],
+    )
     assert user.check_password(INITIAL)
-    entry = AuditEntry.objects.get(action="user.create")
+    entry = AuditEntry.objects.get(action="accounts.user.create")
     assert (entry.actor, entry.target_id, entry.town_id) == (admin_user, str(user.pk), admin_user.town_id)
     assert "password" not in str(entry.after)
     assert "newcadre" in client.get(USERS, HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -79,26 +89,26 @@ def test_a_cadre_needs_a_village(client, admin_user, village_a):
 
 def test_a_grid_worker_needs_groups(client, admin_user, group_a1, group_a2):
     client.force_login(admin_user)
-    response = _new_account(client, username="newgrid", role="grid")
+    response = _new_account(client, username="newgrid", roles=["grid"])
     assert response.status_code == 200
     assert response.context["form"].errors["groups"] == ["A grid worker needs at least one village group."]
     assert not User.objects.filter(username="newgrid").exists()
 
-    response = _new_account(client, username="newgrid", role="grid", groups=[group_a1.pk, group_a2.pk])
+    response = _new_account(client, username="newgrid", roles=["grid"], groups=[group_a1.pk, group_a2.pk])
     assert response.status_code == 302
-    assert set(User.objects.get(username="newgrid").village_groups.all()) == {group_a1, group_a2}
+    assert set(User.objects.get(username="newgrid").roles.get().groups.all()) == {group_a1, group_a2}
 
 
 def test_the_username_is_unique_whatever_the_case(client, admin_user, alice):
     client.force_login(admin_user)
-    response = _new_account(client, username="ALICE", role="clerk")
+    response = _new_account(client, username="ALICE", roles=["clerk"])
     assert response.status_code == 200
     assert response.context["form"].errors["username"] == ["This username is taken."]
 
 
 def test_weak_initial_password_is_a_form_error(client, admin_user):
     client.force_login(admin_user)
-    response = _new_account(client, role="clerk", password="password123")
+    response = _new_account(client, roles=["clerk"], password="password123")
     assert response.status_code == 200
     assert "This password is too common." in response.content.decode()
     assert not User.objects.filter(username="newcadre").exists()
@@ -114,26 +124,38 @@ def test_another_towns_admin_cannot_place_an_account_in_this_town(client, other_
 
 def test_user_create_service(admin_user, group_a1):
     user = services.user_create(
-        actor=admin_user, username="grid2", role=Role.GRID, password=INITIAL, groups=[group_a1]
+        actor=admin_user,
+        username="grid2",
+        password=INITIAL,
+        roles=[services.RoleInput(Role.GRID, groups=(group_a1,))],
     )
     assert user.must_change_password and user.town_id == admin_user.town_id
-    assert user.scope_group_ids == [group_a1.pk]
-    assert AuditEntry.objects.filter(action="user.create", target_id=str(user.pk)).exists()
+    assert user.role_assignments[0].group_ids == {group_a1.pk}
+    assert AuditEntry.objects.filter(action="accounts.user.create", target_id=str(user.pk)).exists()
 
 
 @pytest.mark.parametrize("role", ["cadre", "duty", "clerk", "auditor"])
 def test_user_create_service_refuses_other_roles(users, role):
-    with pytest.raises(PermissionError):
-        services.user_create(actor=users[role], username="sneaky", role=Role.TOWN_ADMIN, password=INITIAL)
+    with pytest.raises(NotInScope):
+        services.user_create(
+            actor=users[role],
+            username="sneaky",
+            roles=[services.RoleInput(Role.TOWN_ADMIN)],
+            password=INITIAL,
+        )
     assert not User.objects.filter(username="sneaky").exists()
 
 
 def test_user_create_service_validation_errors_name_the_field(admin_user):
     with pytest.raises(ValidationError) as caught:
-        services.user_create(actor=admin_user, username="c2", role=Role.CADRE, password=INITIAL)
+        services.user_create(
+            actor=admin_user, username="c2", roles=[services.RoleInput(Role.CADRE)], password=INITIAL
+        )
     assert "village" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:
-        services.user_create(actor=admin_user, username="g2", role=Role.GRID, password=INITIAL)
+        services.user_create(
+            actor=admin_user, username="g2", roles=[services.RoleInput(Role.GRID)], password=INITIAL
+        )
     assert "groups" in caught.value.message_dict
 
 
@@ -143,7 +165,10 @@ def test_user_create_service_validation_errors_name_the_field(admin_user):
 @pytest.fixture
 def newcomer(admin_user, village_a):
     return services.user_create(
-        actor=admin_user, username="newcadre", role=Role.CADRE, password=INITIAL, village=village_a
+        actor=admin_user,
+        username="newcadre",
+        password=INITIAL,
+        roles=[services.RoleInput(Role.CADRE, village=village_a)],
     )
 
 
@@ -232,8 +257,8 @@ def test_after_the_change_the_site_opens(newcomer_client, newcomer):
     actions = list(
         AuditEntry.objects.filter(target_id=str(newcomer.pk)).values_list("action", "actor__username")
     )
-    assert ("user.create", "admin") in actions
-    assert ("user.change_password", "newcadre") in actions
+    assert ("accounts.user.create", "admin") in actions
+    assert ("accounts.user.change_password", "newcadre") in actions
 
 
 def test_a_wrong_old_password_changes_nothing(newcomer_client, newcomer):
@@ -245,7 +270,7 @@ def test_a_wrong_old_password_changes_nothing(newcomer_client, newcomer):
     assert response.status_code == 200
     newcomer.refresh_from_db()
     assert newcomer.must_change_password and newcomer.check_password(INITIAL)
-    assert not AuditEntry.objects.filter(action="user.change_password").exists()
+    assert not AuditEntry.objects.filter(action="accounts.user.change_password").exists()
 
 
 def test_accounts_made_otherwise_are_not_forced(client, alice):

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "xiangzhi.core",
+    "xiangzhi.areas",
     "xiangzhi.accounts",
     "xiangzhi.registry",
 ]
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "xiangzhi.core.middleware.RequestContextMiddleware",
+    "xiangzhi.core.middleware.NotFoundMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -5,9 +5,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ..models import IdempotencyRecord
+from ..permissions import can
 
 
 def validation_detail(exc: ValidationError):
@@ -78,23 +80,43 @@ class IdempotentMixin:
 
 
 class RestrictedViewSetMixin(IdempotentMixin):
-    """A viewset's queryset is always `model.objects.restrict(request.user, action)`; subclasses may narrow it."""
+    """One declaration per viewset: `permissions` maps a viewset action (`list`, `retrieve`, `create`, a custom
+    `@action`) to the permission it needs, `"*"` for the rest. Without it the endpoint does not exist for the user
+    (404, like an object out of scope), and the queryset is `model.objects.restrict(user, that permission)`."""
 
-    restrict_action = "view"
+    permissions: dict[str, str] = {}
+
+    def required_permission(self) -> str:
+        return self.permissions.get(getattr(self, "action", None) or "", self.permissions["*"])
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        from xiangzhi.accounts import roles
-
-        # A role without the action sees no such endpoint at all, like an object out of scope.
-        if not roles.can(request.user, self.restrict_action):
+        if not can(request.user, self.required_permission()):
             raise exceptions.NotFound
 
     def get_queryset(self):
-        return self.scoped(self.queryset.model.objects.restrict(self.request.user, self.restrict_action))
+        return self.scoped(
+            self.queryset.model.objects.restrict(self.request.user, self.required_permission())
+        )
 
     def scoped(self, qs):
         return qs
+
+
+class RestrictedAPIView(IdempotentMixin, APIView):
+    """The same for an API view that is not a viewset: `permissions` maps the HTTP method (`"*"` for any)."""
+
+    permissions: dict[str, str] = {}
+
+    def required_permission(self) -> str | None:
+        return self.permissions.get(self.request.method, self.permissions.get("*"))
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        required = self.required_permission()
+        # a method the view does not map is not allowed at all (405 from the handler lookup)
+        if required is not None and not can(request.user, required):
+            raise exceptions.NotFound
 
 
 class RestrictedReadOnlyViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):

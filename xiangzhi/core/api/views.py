@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from .. import permissions as perms
 from ..filtersets import AuditEntryFilter
 from ..models import AuditEntry
 from .base import RestrictedReadOnlyViewSet
@@ -26,7 +27,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
 
 class AuditEntryViewSet(RestrictedReadOnlyViewSet):
-    queryset = AuditEntry.objects.all()
+    queryset = AuditEntry.objects.none()
     serializer_class = AuditEntrySerializer
     filterset_class = AuditEntryFilter
-    restrict_action = "view_audit"
+    permissions = {"*": perms.VIEW_AUDIT}

@@ -177,13 +177,13 @@ def test_the_request_id_reaches_the_audit_row(client, admin_user):
     client.force_login(admin_user)
     response = client.post(
         reverse("accounts:users"),
-        {"username": "clerk9", "role": "clerk", "password": "Initial-pass-2024"},
+        {"username": "clerk9", "roles": ["clerk"], "password": "Initial-pass-2024"},
         HTTP_X_REQUEST_ID="trace-clerk9",
         REMOTE_ADDR="10.9.8.7",
     )
     assert response.status_code == 302
     assert response["X-Request-ID"] == "trace-clerk9"
-    entry = AuditEntry.objects.get(action="user.create")
+    entry = AuditEntry.objects.get(action="accounts.user.create")
     assert (entry.request_id, entry.ip_address) == ("trace-clerk9", "10.9.8.7")
 
 
@@ -207,11 +207,11 @@ def test_the_audit_row_and_lockout_see_the_client_behind_our_proxies(
     client.force_login(admin_user)
     client.post(
         reverse("accounts:users"),
-        {"username": "clerk9", "role": "clerk", "password": "Initial-pass-2024"},
+        {"username": "clerk9", "roles": ["clerk"], "password": "Initial-pass-2024"},
         REMOTE_ADDR="10.0.0.2",
         HTTP_X_FORWARDED_FOR=forwarded,
     )
-    assert AuditEntry.objects.get(action="user.create").ip_address == recorded
+    assert AuditEntry.objects.get(action="accounts.user.create").ip_address == recorded
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
     assert get_client_ip_address(request) == recorded
 

@@ -3,22 +3,12 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from xiangzhi.accounts import roles
+from xiangzhi.areas.models import VillageGroup
+from xiangzhi.core.permissions import can
 
+from .. import permissions as perms
 from ..choices import LIVING_RESIDENCE_CHOICES, MembershipEnd, PhoneHolder, Relationship, ResidenceStatus, Sex
-from ..models import ContactPhone, FlagType, Household, Resident, ResidentFlag, Village, VillageGroup
-
-
-class VillageSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Village
-        fields = ["id", "name", "kind", "code"]
-
-
-class VillageGroupSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = VillageGroup
-        fields = ["id", "village", "number", "name"]
+from ..models import ContactPhone, FlagType, Household, Resident, ResidentFlag
 
 
 class FlagTypeSerializer(serializers.ModelSerializer):
@@ -74,7 +64,7 @@ class ResidentSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_id_number(self, obj):
         # Shop clerks, duty officers and grid workers do not see ID numbers at all, not even masked.
-        if not roles.can(self.context["request"].user, roles.REVEAL_ID):
+        if not can(self.context["request"].user, perms.REVEAL_ID):
             return None
         return obj.id_number_masked
 
@@ -130,7 +120,7 @@ class GroupInScopeField(serializers.PrimaryKeyRelatedField):
     """A village group the user may change; one out of scope is as invalid as one that does not exist (400)."""
 
     def get_queryset(self):
-        return VillageGroup.objects.restrict(self.context["request"].user, roles.CHANGE)
+        return VillageGroup.objects.restrict(self.context["request"].user, perms.CHANGE)
 
 
 class HouseholdCreateSerializer(serializers.Serializer):
@@ -154,8 +144,16 @@ class PhoneInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
 
 
+@extend_schema_field(serializers.CharField())
+class FlagInTownField(serializers.SlugRelatedField):
+    """A flag of the user's town, named by its code."""
+
+    def get_queryset(self):
+        return FlagType.objects.restrict(self.context["request"].user, perms.VIEW)
+
+
 class FlagInputSerializer(serializers.Serializer):
-    code = serializers.SlugRelatedField(slug_field="code", queryset=FlagType.objects.all(), source="flag")
+    code = FlagInTownField(slug_field="code", source="flag")
     level = serializers.IntegerField(min_value=1, max_value=4, required=False, allow_null=True)
 
 

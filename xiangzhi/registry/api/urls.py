@@ -6,8 +6,6 @@ from rest_framework.routers import SimpleRouter
 from . import views
 
 router = SimpleRouter()
-router.register("villages", views.VillageViewSet)
-router.register("groups", views.VillageGroupViewSet)
 router.register("households", views.HouseholdViewSet)
 router.register("residents", views.ResidentViewSet)
 

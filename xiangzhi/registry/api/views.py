@@ -10,21 +10,19 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
-from rest_framework.views import APIView
 
-from xiangzhi.accounts import roles
-from xiangzhi.core.api.base import RestrictedReadOnlyViewSet, RestrictedViewSetMixin
+from xiangzhi.areas.models import Village, VillageGroup
+from xiangzhi.areas.selectors import area_filter, groups_for
+from xiangzhi.core.api.base import RestrictedAPIView, RestrictedViewSetMixin
+from xiangzhi.core.filtersets import in_scope
+from xiangzhi.core.permissions import can
 
+from .. import permissions as perms
 from .. import search as search_module
 from .. import selectors, services
 from ..idnumber import is_ascii_digits
-from ..models import ContactPhone, Household, Resident, ResidentFlag, Village, VillageGroup
+from ..models import ContactPhone, Household, Resident, ResidentFlag
 from . import serializers as s
-
-
-def _need(user, action):
-    if not roles.can(user, action):
-        raise NotFound
 
 
 def _pk(pk) -> int:
@@ -47,27 +45,9 @@ def _duplicate_id_refused(request):
         raise ValidationError(detail) from None
 
 
-def _in_scope(model):
-    """A list filter's choices are the records the user may view: one out of scope is as invalid as one that does
-    not exist (the same 400), so a filter cannot tell whether a record outside the user's area exists."""
-
-    def queryset(request):
-        return model.objects.restrict(request.user, roles.VIEW) if request else model.objects.none()
-
-    return queryset
-
-
-class VillageGroupFilter(django_filters.FilterSet):
-    village = django_filters.ModelChoiceFilter(queryset=_in_scope(Village))
-
-    class Meta:
-        model = VillageGroup
-        fields = ["village"]
-
-
 class HouseholdFilter(django_filters.FilterSet):
-    village = django_filters.ModelChoiceFilter(queryset=_in_scope(Village))
-    group = django_filters.ModelChoiceFilter(queryset=_in_scope(VillageGroup))
+    village = django_filters.ModelChoiceFilter(queryset=in_scope(Village, perms.VIEW))
+    group = django_filters.ModelChoiceFilter(queryset=in_scope(VillageGroup, perms.VIEW))
 
     class Meta:
         model = Household
@@ -75,25 +55,11 @@ class HouseholdFilter(django_filters.FilterSet):
 
 
 class ResidentFilter(django_filters.FilterSet):
-    household = django_filters.ModelChoiceFilter(queryset=_in_scope(Household))
+    household = django_filters.ModelChoiceFilter(queryset=in_scope(Household, perms.VIEW))
 
     class Meta:
         model = Resident
         fields = ["household", "sex", "residence_status", "id_status"]
-
-
-class VillageViewSet(RestrictedReadOnlyViewSet):
-    queryset = Village.objects.all()
-    serializer_class = s.VillageSerializer
-
-
-class VillageGroupViewSet(RestrictedReadOnlyViewSet):
-    queryset = VillageGroup.objects.all()
-    serializer_class = s.VillageGroupSerializer
-    filterset_class = VillageGroupFilter
-
-    def scoped(self, qs):
-        return qs.order_by("village_id", "number")
 
 
 def _phones_input(data):
@@ -104,8 +70,12 @@ def _flags_input(data):
     return [services.FlagInput(flag=f["flag"], level=f.get("level")) for f in data.get("flags", [])]
 
 
+_WRITES = ("create", "update", "members", "confirm", "change_head", "split", "merge", "end", "move")
+
+
 class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = Household.objects.all()
+    queryset = Household.objects.none()
+    permissions = {"*": perms.VIEW} | dict.fromkeys(_WRITES, perms.CHANGE)
     serializer_class = s.HouseholdSerializer
     filterset_class = HouseholdFilter
 
@@ -121,7 +91,6 @@ class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets
 
     @extend_schema(request=s.HouseholdCreateSerializer, responses=s.HouseholdSerializer)
     def create(self, request):
-        _need(request.user, roles.CHANGE)
         data = s.HouseholdCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         household = services.household_create(actor=request.user, **data.validated_data)
@@ -130,9 +99,8 @@ class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets
     @extend_schema(request=s.ResidentAddSerializer, responses=s.ResidentSerializer)
     @action(detail=True, methods=["post"])
     def members(self, request, pk=None):
-        _need(request.user, roles.CHANGE)
         household = self._card(pk).household
-        data = s.ResidentAddSerializer(data=request.data)
+        data = s.ResidentAddSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
         phones, flags = _phones_input(v), _flags_input(v)
@@ -147,14 +115,12 @@ class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets
     @extend_schema(request=None, responses=s.HouseholdSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        _need(request.user, roles.CHANGE)
         household = services.household_confirm(actor=request.user, household=self._card(pk).household)
         return Response(s.HouseholdSerializer(household).data)
 
     @extend_schema(request=s.ChangeHeadSerializer, responses=s.HouseholdCardSerializer)
     @action(detail=True, methods=["post"], url_path="change-head")
     def change_head(self, request, pk=None):
-        _need(request.user, roles.CHANGE)
         card = self._card(pk)
         data = s.ChangeHeadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -174,20 +140,18 @@ class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets
     @extend_schema(request=s.SplitSerializer, responses=s.HouseholdSerializer)
     @action(detail=True, methods=["post"])
     def split(self, request, pk=None):
-        _need(request.user, roles.CHANGE)
         card = self._card(pk)
         data = s.SplitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
         group_id = v.pop("group", None)
-        group = selectors.groups_for(user=request.user).get(pk=group_id) if group_id else None
+        group = groups_for(user=request.user).get(pk=group_id) if group_id else None
         new = services.household_split(actor=request.user, household=card.household, group=group, **v)
         return Response(s.HouseholdSerializer(new).data, status=201)
 
     @extend_schema(request=s.MergeSerializer, responses=s.HouseholdSerializer)
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
-        _need(request.user, roles.CHANGE)
         target = self._card(pk).household
         data = s.MergeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -202,35 +166,41 @@ class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets
 
 
 class ResidentViewSet(RestrictedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = Resident.objects.all()
+    queryset = Resident.objects.none()
     serializer_class = s.ResidentSerializer
     filterset_class = ResidentFilter
     http_method_names = ["get", "put", "post", "head", "options"]
+    permissions = {"*": perms.VIEW, "reveal_id": perms.REVEAL_ID} | dict.fromkeys(_WRITES, perms.CHANGE)
 
     def scoped(self, qs):
         return (
             qs.select_related("household")
             .prefetch_related(
-                "phones", Prefetch("flags", queryset=ResidentFlag.objects.select_related("flag"))
+                "phones",
+                Prefetch(
+                    "flags",
+                    queryset=ResidentFlag.objects.unrestricted(
+                        "flags of residents read through restrict()"
+                    ).select_related("flag"),
+                ),
             )
             .order_by("pk")
         )
 
-    def _get(self, pk, action=roles.VIEW):
+    def _get(self, pk, action=perms.VIEW):
         return selectors.resident_get(user=self.request.user, pk=_pk(pk), action=action)
 
     @extend_schema(request=s.ResidentWriteSerializer, responses=s.ResidentSerializer)
     def update(self, request, pk=None, partial=False):
-        _need(request.user, roles.CHANGE)
-        resident = self._get(pk, roles.CHANGE)
-        data = s.ResidentWriteSerializer(data=request.data)
+        resident = self._get(pk, perms.CHANGE)
+        data = s.ResidentWriteSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
         phones = _phones_input(v) if "phones" in v else None
         flags = _flags_input(v) if "flags" in v else None
         v.pop("phones", None)
         v.pop("flags", None)
-        if not roles.can(request.user, roles.REVEAL_ID):
+        if not can(request.user, perms.REVEAL_ID):
             v["id_number"] = None  # may not touch what it may not see
         v.setdefault("birth_date", None)
         with _duplicate_id_refused(request):
@@ -246,8 +216,7 @@ class ResidentViewSet(RestrictedViewSetMixin, mixins.UpdateModelMixin, viewsets.
     @extend_schema(request=s.MembershipEndSerializer, responses=s.ResidentSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
-        _need(request.user, roles.CHANGE)
-        resident = self._get(pk, roles.CHANGE)
+        resident = self._get(pk, perms.CHANGE)
         data = s.MembershipEndSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.membership_end(actor=request.user, resident=resident, **data.validated_data)
@@ -256,11 +225,10 @@ class ResidentViewSet(RestrictedViewSetMixin, mixins.UpdateModelMixin, viewsets.
     @extend_schema(request=s.MoveSerializer, responses=s.ResidentSerializer)
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
-        _need(request.user, roles.CHANGE)
-        resident = self._get(pk, roles.CHANGE)
+        resident = self._get(pk, perms.CHANGE)
         data = s.MoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        household = Household.objects.restrict(request.user, roles.CHANGE).get(
+        household = Household.objects.restrict(request.user, perms.CHANGE).get(
             pk=data.validated_data["household"]
         )
         services.resident_move(
@@ -274,44 +242,47 @@ class ResidentViewSet(RestrictedViewSetMixin, mixins.UpdateModelMixin, viewsets.
     @extend_schema(request=None, responses=s.RevealSerializer)
     @action(detail=True, methods=["post"], url_path="reveal-id")
     def reveal_id(self, request, pk=None):
-        _need(request.user, roles.REVEAL_ID)
-        resident = self._get(pk, roles.REVEAL_ID)
+        resident = self._get(pk, perms.REVEAL_ID)
         # Never keep the answer for an Idempotency-Key replay: it would store the full ID number in plain text
         # (core_idempotencyrecord.body). A retried reveal is simply a new reveal, logged again.
         self._idempotency_key = None
         return Response({"value": services.resident_reveal_id(actor=request.user, resident=resident)})
 
 
-class PhoneRevealView(APIView):
+class PhoneRevealView(RestrictedAPIView):
+    permissions = {"POST": perms.REVEAL_PHONE}
+
     @extend_schema(request=None, responses=s.RevealSerializer)
     def post(self, request, pk):
-        _need(request.user, roles.REVEAL_PHONE)
         phone = (
-            ContactPhone.objects.restrict(request.user, roles.REVEAL_PHONE)
+            ContactPhone.objects.restrict(request.user, perms.REVEAL_PHONE)
             .select_related("resident")
             .get(pk=pk)
         )
+        self._idempotency_key = None  # never keep a full number for a replay; a retried reveal is a new one
         return Response({"value": services.phone_reveal(actor=request.user, phone=phone)})
 
 
-class SearchView(APIView):
+class SearchView(RestrictedAPIView):
+    permissions = {"GET": perms.VIEW}
+
     @extend_schema(
         parameters=[OpenApiParameter("q", str, required=True)], responses=s.SearchHitSerializer(many=True)
     )
     def get(self, request):
-        _need(request.user, roles.VIEW)
         hits = search_module.search(request.user, request.query_params.get("q", ""))
         return Response(s.SearchHitSerializer(hits, many=True).data)
 
 
-class DashboardView(APIView):
+class DashboardView(RestrictedAPIView):
+    permissions = {"GET": perms.VIEW}
+
     @extend_schema(
         parameters=[OpenApiParameter("village", int), OpenApiParameter("group", int)], responses=dict
     )
     def get(self, request):
-        _need(request.user, roles.VIEW)
         # as the dashboard page: a filter that names no village or group the user may view is a 404
-        village, group = selectors.area_filter(
+        village, group = area_filter(
             user=request.user,
             village=request.query_params.get("village"),
             group=request.query_params.get("group"),

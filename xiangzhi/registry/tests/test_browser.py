@@ -10,19 +10,19 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from xiangzhi.accounts.choices import Role
-from xiangzhi.accounts.models import User
+from xiangzhi.accounts.models import RoleAssignment, User
+from xiangzhi.areas.models import Village, VillageGroup
+from xiangzhi.areas.services import town_create
 from xiangzhi.conftest import make_id, require_system_part
 from xiangzhi.core.crypto import blind_index
+from xiangzhi.core.permissions import Role
+from xiangzhi.registry import services
 from xiangzhi.registry.models import (
     ContactPhone,
     Household,
     Membership,
     Resident,
     SearchToken,
-    Town,
-    Village,
-    VillageGroup,
 )
 from xiangzhi.registry.search import build_household_tokens, build_resident_tokens
 
@@ -99,14 +99,14 @@ def _household(group, number, address, house_number, members):
 
 @pytest.fixture
 def phone_scenario():
-    town = Town.objects.create(name="宝兴镇", code="500111108000")
+    town = town_create(name="宝兴镇", code="500111108000")
+    services.town_flags_seed(town=town)
     village_a = Village.objects.create(town=town, name="玉峰村", code="500111108001")
     village_b = Village.objects.create(town=town, name="高峰村", code="500111108002")
     group_a1 = VillageGroup.objects.create(town=town, village=village_a, number=1, name="1组")
     group_b1 = VillageGroup.objects.create(town=town, village=village_b, number=1, name="1组")
-    User.objects.create_user(
-        username="cadre1", password=PASSWORD, role=Role.CADRE, town=town, village=village_a
-    )
+    cadre = User.objects.create_user(username="cadre1", password=PASSWORD, town=town)
+    RoleAssignment.objects.create(user=cadre, role=Role.CADRE, village=village_a)
     mine = _household(
         group_a1,
         "A-001",

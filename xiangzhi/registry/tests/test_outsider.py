@@ -16,9 +16,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from xiangzhi.accounts import roles
 from xiangzhi.conftest import make_id
 from xiangzhi.core.models import AuditEntry
+from xiangzhi.registry import permissions as perms
 from xiangzhi.registry import services
 from xiangzhi.registry.models import ContactPhone, Household, Resident, SearchToken, Village, VillageGroup
 
@@ -406,16 +406,16 @@ def test_lists_and_dashboards_never_include_the_target(scenario, outsider_client
     # a filter naming the target is refused as one naming nothing (test_naming_the_target_answers_as_naming_nothing)
     assert c.get(f"{API}/residents/", {"household": target.pk}).status_code == 400
     assert c.get(f"{API}/households/", {"group": target.group_id}).status_code == 400
-    assert target.group_id not in ids(f"{API}/groups/")
-    _assert_404(c.get(f"{API}/groups/{target.group_id}/"), "group detail")
+    assert target.group_id not in ids("/api/v1/areas/groups/")
+    _assert_404(c.get(f"/api/v1/areas/groups/{target.group_id}/"), "group detail")
     if scenario.foreign_village:
-        assert target.village_id not in ids(f"{API}/villages/")
-        _assert_404(c.get(f"{API}/villages/{target.village_id}/"), "village detail")
-        assert c.get(f"{API}/groups/", {"village": target.village_id}).status_code == 400
+        assert target.village_id not in ids("/api/v1/areas/villages/")
+        _assert_404(c.get(f"/api/v1/areas/villages/{target.village_id}/"), "village detail")
+        assert c.get("/api/v1/areas/groups/", {"village": target.village_id}).status_code == 400
 
     # the dashboard counts the outsider's area only, and refuses a filter naming the target's
     stats = c.get(f"{API}/dashboard/").json()
-    assert stats["households"] == Household.objects.restrict(scenario.outsider, roles.VIEW).count() == 1
+    assert stats["households"] == Household.objects.restrict(scenario.outsider, perms.VIEW).count() == 1
     assert stats["residents"] == own.residents.count()
     _assert_404(c.get(f"{API}/dashboard/", {"group": target.group_id}), "dashboard ?group=")
     if scenario.foreign_village:
@@ -463,7 +463,7 @@ def test_naming_the_target_answers_as_naming_nothing(scenario, outsider_client):
     if scenario.foreign_village:
         probes |= {
             "households ?village=": lambda pk: c.get(f"{API}/households/", {"village": pk}),
-            "groups ?village=": lambda pk: c.get(f"{API}/groups/", {"village": pk}),
+            "groups ?village=": lambda pk: c.get("/api/v1/areas/groups/", {"village": pk}),
             "dashboard ?village=": lambda pk: c.get(f"{API}/dashboard/", {"village": pk}),
         }
         targets |= dict.fromkeys(

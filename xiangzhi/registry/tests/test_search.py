@@ -97,7 +97,9 @@ def test_search_runs_a_bounded_number_of_queries(alice, household_a, admin_user,
             no_id_reason="test",
             phones=[services.PhoneInput(number=f"1380000{i:04d}")],
         )
-    # one statement for every scan of a query (tails confirmed from what it brings), one per kind of hit loaded
+    # one statement for every scan of a query (tails confirmed from what it brings), one per kind of hit loaded;
+    # the user's roles are read once per request, before
+    assert alice.role_assignments
     for query, statements in (
         ("zs", 2),
         ("张", 2),

@@ -5,11 +5,13 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from xiangzhi.accounts.choices import Role
-from xiangzhi.accounts.models import User
+from xiangzhi.accounts.models import RoleAssignment, User
+from xiangzhi.areas.models import Village
 from xiangzhi.core.audit import audit_record
+from xiangzhi.core.models import Town
+from xiangzhi.core.permissions import Role
 from xiangzhi.registry import demo
-from xiangzhi.registry.models import Town
+from xiangzhi.registry.models import Household, Resident
 
 DEMO_PASSWORD = (
     "xiangzhi-demo"  # documented demo credential; exists only where this command made the accounts
@@ -50,27 +52,24 @@ class Command(BaseCommand):
             self.create_accounts(town)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo town {town.name}: {town.household_set.count():,} households, "
-                f"{town.resident_set.count():,} residents in {time.monotonic() - started:.1f} s"
+                f"Demo town {town.name}: {Household.objects.filter(town=town).count():,} households, "
+                f"{Resident.objects.filter(town=town).count():,} residents in {time.monotonic() - started:.1f} s"
             )
         )
         self.print_logins()
 
     def create_accounts(self, town):
-        first_village = town.villages.order_by("code").first()
+        first_village = Village.objects.filter(town=town).order_by("code").first()
         first_groups = list(first_village.groups.order_by("number")[:2])
         for username, role, display in DEMO_ACCOUNTS:
-            user = User(
-                username=username,
-                role=role,
-                town=town,
-                display_name=display,
-                village=first_village if role == Role.CADRE else None,
-            )
+            user = User(username=username, town=town, display_name=display)
             user.set_password(DEMO_PASSWORD)
             user.save()
+            assignment = RoleAssignment.objects.create(
+                user=user, role=role, village=first_village if role == Role.CADRE else None
+            )
             if role == Role.GRID:
-                user.village_groups.set(first_groups)
+                assignment.groups.set(first_groups)
         audit_record(
             actor=None, action="demo_town.create", target=town, after={"accounts": len(DEMO_ACCOUNTS)}
         )

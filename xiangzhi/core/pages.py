@@ -1,0 +1,54 @@
+"""What every page shares: one declaration of the action a view needs, and one way to run a service from a form.
+
+`@requires("registry.change")` is login + the action + 404 for anyone without it (a page a role may not use looks
+like one that does not exist). Selectors and services raise `DoesNotExist` / `NotInScope` for records outside the
+user's scope; `core.middleware.NotFoundMiddleware` answers those with the same 404.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from .permissions import can
+
+
+def requires(action: str):
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not can(request.user, action):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        wrapped.required_action = action  # read by the authorization matrix test
+        return wrapped
+
+    return decorator
+
+
+def apply_errors(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on the named fields, or on the form as a whole."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def form_saved(request, form, save, done: str | None = None) -> bool:
+    """On a valid POST call `save(**form.cleaned_data)` (a service) and flash `done`; a service's ValidationError
+    lands on the form. True when saved, so the view redirects (post/redirect/get)."""
+    if request.method != "POST" or not form.is_bound or not form.is_valid():
+        return False
+    try:
+        save(**form.cleaned_data)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return False
+    if done:
+        messages.success(request, done)
+    return True

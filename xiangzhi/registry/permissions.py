@@ -1,0 +1,57 @@
+"""What the registry lets each role do, and over which part of the town.
+
+view          read the registry (names, households, masked numbers)
+change        write the registry
+reveal_phone  see one full phone number (logged)
+reveal_id     see ID numbers at all (masked) and reveal one in full (logged); search by ID fragment
+configure     keep the town's list of flags residents can carry
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from xiangzhi.core import views as core_views
+from xiangzhi.core.permissions import Level, Role, register
+
+_T, _V, _G = Level.TOWN, Level.VILLAGE, Level.GROUPS
+PERSONAL = (
+    "registry.Household",
+    "registry.Resident",
+    "registry.Membership",
+    "registry.ResidentFlag",
+    "registry.ContactPhone",
+    "registry.SearchToken",
+)
+
+VIEW = register(
+    "registry.view",
+    _("read the registry: households, residents, masked numbers"),
+    # The duty officer warns households town-wide; the shop clerk finds households to serve (masked phones only).
+    grants={Role.TOWN_ADMIN: _T, Role.CADRE: _V, Role.GRID: _G, Role.DUTY: _T, Role.CLERK: _T},
+    models=(*PERSONAL, "registry.FlagType"),
+)
+CHANGE = register(
+    "registry.change",
+    _("change households and residents"),
+    grants={Role.TOWN_ADMIN: _T, Role.CADRE: _V, Role.GRID: _G},
+    models=PERSONAL,
+)
+REVEAL_PHONE = register(
+    "registry.reveal_phone",
+    _("see one full phone number (logged)"),
+    grants={Role.TOWN_ADMIN: _T, Role.CADRE: _V, Role.GRID: _G, Role.DUTY: _T},
+    models=("registry.ContactPhone",),
+)
+REVEAL_ID = register(
+    "registry.reveal_id",
+    _("see ID numbers (masked), reveal one (logged), search by ID fragment"),
+    grants={Role.TOWN_ADMIN: _T, Role.CADRE: _V},
+    models=("registry.Resident",),
+)
+CONFIGURE = register(
+    "registry.configure",
+    _("keep the list of flags residents can carry"),
+    grants={Role.TOWN_ADMIN: _T},
+    models=("registry.FlagType",),
+)
+
+core_views.HOMES.insert(0, (VIEW, "registry:home"))
