@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from xiangzhi.accounts import roles
+from xiangzhi.core.forms import DateInput
 
 from .choices import LIVING_RESIDENCE_CHOICES, MembershipEnd, PhoneHolder, Relationship, Sex, VillageKind
 from .models import FlagType, Household, VillageGroup
@@ -60,9 +61,7 @@ class ResidentForm(forms.Form):
         help_text=_("for example: a newborn not yet registered"),
     )
     sex = forms.ChoiceField(label=_("sex"), choices=[("", "—"), *Sex.choices], required=False)
-    birth_date = forms.DateField(
-        label=_("birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birth_date = forms.DateField(label=_("birth date"), required=False, widget=DateInput())
     residence_status = forms.ChoiceField(label=_("residence status"), choices=LIVING_RESIDENCE_CHOICES)
     flags = forms.ModelMultipleChoiceField(
         label=_("flags"), queryset=FlagType.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
