@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from xiangzhi.accounts import roles
 from xiangzhi.core.audit import audit_record
-from xiangzhi.core.views import apply_errors
+from xiangzhi.core.views import apply_errors, render_page_or_fragment, vary_on_htmx
 
 from . import search as search_module
 from . import selectors, services
@@ -82,9 +82,7 @@ def search(request):
     query = request.GET.get("q", "")[:40]
     hits = search_module.search(request.user, query) if query.strip() else []
     context = {"query": query, "hits": hits}
-    if request.htmx:
-        return render(request, "registry/_search_results.html", context)
-    return render(request, "registry/search.html", context)
+    return render_page_or_fragment(request, "registry/search.html", "registry/_search_results.html", context)
 
 
 @login_required
@@ -467,7 +465,7 @@ def reveal_phone(request, pk):
     if request.GET.get("call") and request.htmx:
         # Tap to call: the number is revealed (and logged) only when the cadre actually calls it.
         response["HX-Redirect"] = f"tel:{value}"
-    return response
+    return vary_on_htmx(response)
 
 
 # ----------------------------------------------------------------------------------------------- town set-up

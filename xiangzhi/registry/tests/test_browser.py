@@ -187,6 +187,13 @@ def test_cadre_finds_household_on_a_phone_and_sees_masked_numbers(live_server, p
             assert not invisible, f"text in the background colour: {invisible}"
 
             page.screenshot(path=SCREENSHOT, full_page=True)
+
+            # Back to the search the live search pushed: the whole styled page, not the bare list of hits.
+            page.go_back()
+            page.wait_for_url("**/registry/search/?q=*")
+            expect(page.locator("header.top nav")).to_be_visible()
+            expect(page.locator("#results ul.hits a").filter(has_text="张三").first).to_be_visible()
+            assert page.locator("link[rel=stylesheet]").count() == 1
         finally:
             browser.close()
 
