@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from xiangzhi.core.audit import audit_record
+from xiangzhi.core.exceptions import NotInScope
 
 from . import roles
 from .choices import Role
@@ -33,7 +34,7 @@ def user_create(
     *, actor: User, username: str, role: str, password: str, display_name: str = "", village=None, groups=()
 ) -> User:
     if not roles.can(actor, roles.MANAGE_USERS):
-        raise PermissionError
+        raise NotInScope
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This username is taken.")})
     if role == Role.CADRE and village is None:
@@ -88,7 +89,7 @@ def locked_usernames(users) -> set[str]:
 
 def _require_managed(actor: User, user: User) -> None:
     if not managed_users(actor).filter(pk=user.pk).exists():
-        raise User.DoesNotExist
+        raise NotInScope
 
 
 @transaction.atomic

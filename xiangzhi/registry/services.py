@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from xiangzhi.accounts import roles
 from xiangzhi.core.audit import audit_record
 from xiangzhi.core.crypto import blind_index
+from xiangzhi.core.exceptions import NotInScope
 from xiangzhi.core.masking import has_personal_number, mask_id_number, mask_phone
 
 from . import search
@@ -55,9 +56,8 @@ class FlagInput:
 
 def _require(actor, action: str, obj) -> None:
     """Services re-check scope: a write outside the actor's part of the town is refused as if absent."""
-    model = type(obj)
-    if not model.objects.restrict(actor, action).filter(pk=obj.pk).exists():
-        raise model.DoesNotExist
+    if not type(obj).objects.restrict(actor, action).filter(pk=obj.pk).exists():
+        raise NotInScope
 
 
 def resident_snapshot(resident: Resident) -> dict:
@@ -640,7 +640,7 @@ def phone_reveal(*, actor, phone: ContactPhone) -> str:
 
 def _require_configure(actor) -> None:
     if not roles.can(actor, roles.CONFIGURE):
-        raise PermissionError
+        raise NotInScope
 
 
 def _check_division_code(code: str, errors: dict) -> str:

@@ -14,6 +14,7 @@ from xiangzhi.accounts import services
 from xiangzhi.accounts.choices import Role
 from xiangzhi.accounts.models import User
 from xiangzhi.core.audit import audit_record
+from xiangzhi.core.exceptions import NotInScope
 from xiangzhi.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +124,7 @@ def test_user_create_service(admin_user, group_a1):
 
 @pytest.mark.parametrize("role", ["cadre", "duty", "clerk", "auditor"])
 def test_user_create_service_refuses_other_roles(users, role):
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotInScope):
         services.user_create(actor=users[role], username="sneaky", role=Role.TOWN_ADMIN, password=INITIAL)
     assert not User.objects.filter(username="sneaky").exists()
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from xiangzhi.conftest import make_id, update_resident
+from xiangzhi.core.exceptions import NotInScope
 from xiangzhi.core.models import AuditEntry
 from xiangzhi.registry import services
 from xiangzhi.registry.models import ContactPhone, Household, Membership, Resident, SearchToken
@@ -99,13 +100,13 @@ def test_second_head_is_refused(alice, household_a):
 
 
 def test_services_refuse_out_of_scope_writes(charlie, grid, household_a, household_b):
-    with pytest.raises(Household.DoesNotExist):
+    with pytest.raises(NotInScope):
         services.resident_add(
             actor=charlie, household=household_a, relationship="son", name="外人", sex="M", no_id_reason="x"
         )
-    with pytest.raises(Resident.DoesNotExist):
+    with pytest.raises(NotInScope):
         services.resident_reveal_id(actor=grid, resident=household_a.head)  # grid workers never see IDs
-    with pytest.raises(Resident.DoesNotExist):
+    with pytest.raises(NotInScope):
         services.membership_end(actor=charlie, resident=household_a.head, reason="deceased")
 
 

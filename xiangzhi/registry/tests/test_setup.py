@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from xiangzhi.core.exceptions import NotInScope
 from xiangzhi.core.models import AuditEntry
 from xiangzhi.registry import selectors, services
 from xiangzhi.registry.forms import ResidentForm
@@ -126,11 +127,11 @@ def test_other_roles_and_towns_cannot_set_up(client, alice, other_town_admin, vi
         assert (
             client.post(reverse("registry:group_edit", args=[group_a1.pk]), {"number": 9}).status_code == 404
         )
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotInScope):
         services.village_save(actor=alice, name="私建村", kind="village")
-    with pytest.raises(Village.DoesNotExist):
+    with pytest.raises(NotInScope):
         services.village_save(actor=other_town_admin, village=village_a, name="改名", kind="village")
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotInScope):
         services.flag_type_save(actor=alice, code="x", name="x")
     village_a.refresh_from_db()
     group_a1.refresh_from_db()

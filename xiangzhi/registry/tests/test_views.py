@@ -330,3 +330,16 @@ def test_a_changed_masked_number_is_refused_not_kept(cadre_client, household_a):
     }
     assert cadre_client.post(url, post).status_code == 200
     assert head.phones.get().number == "13812345678"
+
+
+def test_a_page_that_forgets_its_check_answers_404_when_the_service_refuses(client, alice, monkeypatch):
+    # given a page whose own role check is lost (a refactoring slip), and a cadre who may not set up the town
+    from xiangzhi.registry import views
+
+    monkeypatch.setattr(views, "_allowed", lambda user, action: None)
+    client.force_login(alice)
+    client.raise_request_exception = False
+    # when she adds a flag, the service refuses: out of scope looks like absent, not like a crash
+    response = client.post(reverse("registry:flags"), {"code": "sneaky", "name": "私设", "sort": 1})
+    assert response.status_code == 404
+    assert not AuditEntry.objects.filter(action="flag.create").exists()
