@@ -1,9 +1,9 @@
 """Audit-log filters, shared by the auditor's page and the API."""
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .forms import DateInput
 from .models import AuditEntry
 
 
@@ -16,13 +16,13 @@ class AuditEntryFilter(django_filters.FilterSet):
         field_name="created_at",
         lookup_expr="date__gte",
         label=_("from"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     until = django_filters.DateFilter(
         field_name="created_at",
         lookup_expr="date__lte",
         label=_("until"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
     class Meta:

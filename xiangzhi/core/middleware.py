@@ -1,9 +1,11 @@
-"""Gives every request an id (echoed in X-Request-ID) and records its address for the audit log."""
+"""Gives every request an id (echoed in X-Request-ID) and records its address for the audit log; answers a
+service's NotInScope with 404."""
 
 import re
 import uuid
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.handlers.exception import response_for_exception
 from django.http import Http404
 
 from . import context
@@ -42,5 +44,5 @@ class NotFoundMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, ObjectDoesNotExist):
-            raise Http404 from exception
+            return response_for_exception(request, Http404())
         return None

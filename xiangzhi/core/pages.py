@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 from .permissions import can
 
@@ -52,3 +54,20 @@ def form_saved(request, form, save, done: str | None = None) -> bool:
     if done:
         messages.success(request, done)
     return True
+
+
+HTMX_VARY = ("HX-Request", "HX-History-Restore-Request")
+
+
+def vary_on_htmx(response):
+    """Mark a response that depends on whether htmx asked: a cache (the browser's, on Back) must not give the
+    fragment htmx fetched for a URL to a plain visit of the same URL, or the page to htmx."""
+    patch_vary_headers(response, HTMX_VARY)
+    return response
+
+
+def render_page_or_fragment(request, template: str, fragment: str, context: dict):
+    """The whole page, or only `fragment` when htmx swaps it into the page. A history restore wants the whole
+    page even from htmx: htmx 2 puts that answer in place of <body>."""
+    wants_fragment = request.htmx and not request.htmx.history_restore_request
+    return vary_on_htmx(render(request, fragment if wants_fragment else template, context))

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from xiangzhi.areas.models import VillageGroup
+from xiangzhi.core.forms import DateInput
 from xiangzhi.core.permissions import can
 
 from . import permissions as perms
@@ -62,9 +63,7 @@ class ResidentForm(forms.Form):
         help_text=_("for example: a newborn not yet registered"),
     )
     sex = forms.ChoiceField(label=_("sex"), choices=[("", "—"), *Sex.choices], required=False)
-    birth_date = forms.DateField(
-        label=_("birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birth_date = forms.DateField(label=_("birth date"), required=False, widget=DateInput())
     residence_status = forms.ChoiceField(label=_("residence status"), choices=LIVING_RESIDENCE_CHOICES)
     flags = forms.ModelMultipleChoiceField(
         label=_("flags"),

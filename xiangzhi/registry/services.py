@@ -151,9 +151,15 @@ def _clean_identity(*, id_number: str | None, no_id_reason: str, sex: str, birth
     return IdStatus.PRESENT, parsed.number, blind, parsed.sex, parsed.birth_date
 
 
+_PHONE_FIELDS = ("number", "blind", "holder", "holder_name", "priority", "note")
+
+
 def _set_phones(resident: Resident, phones: list[PhoneInput]) -> None:
+    """Update the resident's phones in place: a phone kept keeps its id, so audit rows of its reveals (and any
+    other reference) still point at it. Inputs match rows by number first, then reuse the remaining rows in
+    order; only rows left over are deleted."""
     errors = []
-    rows = []
+    wanted = []
     for i, phone in enumerate(phones):
         try:
             number = normalize_phone(phone.number)
@@ -163,22 +169,40 @@ def _set_phones(resident: Resident, phones: list[PhoneInput]) -> None:
         if has_personal_number(phone.holder_name) or has_personal_number(phone.note):
             errors.append(f"{i + 1}: " + _("Put phone and ID numbers in their own fields, not in this text."))
             continue
-        rows.append(
-            ContactPhone(
-                town_id=resident.town_id,
-                resident=resident,
-                number=number,
-                blind=blind_index("phone", number),
-                holder=phone.holder,
-                holder_name=phone.holder_name,
-                priority=phone.priority,
-                note=phone.note,
-            )
+        wanted.append(
+            {
+                "number": number,
+                "blind": blind_index("phone", number),
+                "holder": phone.holder,
+                "holder_name": phone.holder_name,
+                "priority": phone.priority,
+                "note": phone.note,
+            }
         )
     if errors:
         raise ValidationError({"phones": errors})
-    resident.phones.all().delete()
-    ContactPhone.objects.bulk_create(rows)
+    unused = list(resident.phones.order_by("priority", "id"))
+    rows: list[ContactPhone | None] = []
+    for values in wanted:
+        row = next((p for p in unused if p.blind == values["blind"]), None)
+        if row is not None:
+            unused.remove(row)
+        rows.append(row)
+    for i, row in enumerate(rows):
+        if row is None and unused:
+            rows[i] = unused.pop(0)
+    ContactPhone.objects.unrestricted("the service checked scope with require()").filter(
+        pk__in=[p.pk for p in unused]
+    ).delete()
+    for row, values in zip(rows, wanted, strict=True):
+        if row is None:
+            ContactPhone.objects.create(town_id=resident.town_id, resident=resident, **values)
+            continue
+        changed = [f for f in _PHONE_FIELDS if getattr(row, f) != values[f]]
+        if changed:
+            for f in changed:
+                setattr(row, f, values[f])
+            row.save(update_fields=changed)
 
 
 def _set_flags(resident: Resident, flags: list[FlagInput]) -> None:
@@ -625,8 +649,21 @@ def resident_reveal_id(*, actor, resident: Resident) -> str:
 
 @transaction.atomic
 def phone_reveal(*, actor, phone: ContactPhone) -> str:
+    """The full number of one phone, for a permitted user. The audit row says what was revealed (masked) and whose
+    it is by itself, so it still reads right after the phone is changed or deleted."""
     require(actor, perms.REVEAL_PHONE, phone)
-    audit_record(actor=actor, action="reveal.phone", target=phone.resident, after={"phone": phone.pk})
+    audit_record(
+        actor=actor,
+        action="reveal.phone",
+        target=phone.resident,
+        after={
+            "phone": phone.pk,
+            "number": phone.number_masked,
+            "holder": phone.holder,
+            "holder_name": phone.holder_name,
+            "resident": phone.resident_id,
+        },
+    )
     return phone.number
 
 

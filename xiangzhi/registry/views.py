@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from xiangzhi.areas.selectors import area_filter, groups_for, villages_for
 from xiangzhi.core.audit import audit_record
-from xiangzhi.core.pages import apply_errors, form_saved, requires
+from xiangzhi.core.pages import apply_errors, form_saved, render_page_or_fragment, requires, vary_on_htmx
 from xiangzhi.core.permissions import can
 
 from . import permissions as perms
@@ -75,9 +75,7 @@ def search(request):
     query = request.GET.get("q", "")[:40]
     hits = search_module.search(request.user, query) if query.strip() else []
     context = {"query": query, "hits": hits}
-    if request.htmx:
-        return render(request, "registry/_search_results.html", context)
-    return render(request, "registry/search.html", context)
+    return render_page_or_fragment(request, "registry/search.html", "registry/_search_results.html", context)
 
 
 @requires(perms.VIEW)
@@ -461,7 +459,7 @@ def reveal_phone(request, pk):
     if request.GET.get("call") and request.htmx:
         # Tap to call: the number is revealed (and logged) only when the cadre actually calls it.
         response["HX-Redirect"] = f"tel:{value}"
-    return response
+    return vary_on_htmx(response)
 
 
 # ----------------------------------------------------------------------------------------------- town set-up

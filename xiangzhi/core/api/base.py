@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from ..exceptions import NotInScope
 from ..models import IdempotencyRecord
 from ..permissions import can
 
@@ -26,7 +27,7 @@ def validation_detail(exc: ValidationError):
 def exception_handler(exc, context):
     if isinstance(exc, ValidationError):
         exc = exceptions.ValidationError(validation_detail(exc))
-    elif isinstance(exc, ObjectDoesNotExist):
+    elif isinstance(exc, NotInScope | ObjectDoesNotExist):  # out of scope and absent look the same
         exc = Http404()
     return drf_exception_handler(exc, context)
 

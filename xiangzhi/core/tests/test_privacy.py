@@ -313,7 +313,13 @@ def test_a_reveal_returns_the_full_value_and_is_logged(channel, alice, household
     entry = _assert_logged(
         response, action="reveal.phone", actor=alice, resident=head, request_id=f"{channel}-phone-1"
     )
-    assert entry.after == {"phone": phone.pk}
+    assert entry.after == {
+        "phone": phone.pk,
+        "number": "138****5678",
+        "holder": "self",
+        "holder_name": "",
+        "resident": head.pk,
+    }
 
     # then exactly one row per reveal, and the rows hold no number in full
     assert AuditEntry.objects.count() == before + 2

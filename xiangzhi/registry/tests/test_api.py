@@ -203,3 +203,17 @@ def test_duplicate_held_out_of_scope_gives_no_link(charlie, household_a, househo
     response = client.post(f"/api/v1/registry/households/{household_b.pk}/members/", member, format="json")
     assert response.status_code == 400
     assert "existing_household" not in response.json()
+
+
+def test_an_endpoint_that_forgets_its_check_answers_404_when_the_service_refuses(
+    duty, household_a, monkeypatch
+):
+    # given an endpoint whose role check is lost, and the duty officer who may view households but not change them
+    from xiangzhi.registry.api import views
+
+    monkeypatch.setattr(views.HouseholdViewSet, "permissions", {"*": "registry.view"})  # "confirm" forgotten
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(duty)
+    response = client.post(f"/api/v1/registry/households/{household_a.pk}/confirm/")
+    assert response.status_code == 404
+    assert not AuditEntry.objects.filter(action="household.confirm").exists()

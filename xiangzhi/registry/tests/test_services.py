@@ -9,7 +9,7 @@ from xiangzhi.conftest import make_id, update_resident
 from xiangzhi.core.exceptions import NotInScope
 from xiangzhi.core.models import AuditEntry
 from xiangzhi.registry import services
-from xiangzhi.registry.models import Household, Membership, Resident, SearchToken
+from xiangzhi.registry.models import ContactPhone, Household, Membership, Resident, SearchToken
 
 pytestmark = pytest.mark.django_db
 
@@ -324,3 +324,58 @@ def test_dates_and_short_numbers_in_notes_are_fine(alice, household_a):
         notes="住院 3 次，邮编 401120",
     )
     assert r.notes == "住院 3 次，邮编 401120"
+
+
+def test_a_phone_reveal_still_points_at_the_phone_after_an_edit(alice, household_a):
+    # given a revealed phone of a resident whose number is answered by her son
+    mother = household_a.residents.get(name="王秀英")
+    phone = mother.phones.get()
+    services.phone_reveal(actor=alice, phone=phone)
+    # when the resident is edited, keeping the phone and adding another
+    update_resident(
+        alice,
+        mother,
+        phones=[
+            services.PhoneInput(number="15822223333", holder="child", holder_name="张小明"),
+            services.PhoneInput(number="13566667777", holder="neighbour", holder_name="刘婶", priority=2),
+        ],
+    )
+    # then the phone kept its id, and the reveal's audit row resolves and says what was revealed
+    assert mother.phones.order_by("priority").first().pk == phone.pk
+    entry = AuditEntry.objects.get(action="reveal.phone")
+    assert Resident.objects.get(pk=entry.target_id) == mother
+    assert ContactPhone.objects.filter(pk=entry.after["phone"], resident=mother).exists()
+    assert entry.after | {"phone": None} == {
+        "phone": None,
+        "number": "158****3333",
+        "holder": "child",
+        "holder_name": "张小明",
+        "resident": mother.pk,
+    }
+    assert "15822223333" not in str(entry.after)
+
+
+def test_editing_phones_updates_in_place_and_deletes_only_removed_ones(alice, household_a):
+    head = household_a.head
+    update_resident(
+        alice,
+        head,
+        phones=[
+            services.PhoneInput(number="13812345678"),
+            services.PhoneInput(number="13700001111", priority=2),
+        ],
+    )
+    kept, added = head.phones.order_by("priority")
+    # a changed holder updates the row; a number not matched reuses a row; the rest are deleted
+    update_resident(
+        alice,
+        head,
+        phones=[
+            services.PhoneInput(number="13600002222", priority=1),
+            services.PhoneInput(number="13812345678", holder="spouse", holder_name="李四妹", priority=2),
+        ],
+    )
+    rows = {p.pk: (p.number, p.holder, p.priority) for p in head.phones.all()}
+    assert rows == {kept.pk: ("13812345678", "spouse", 2), added.pk: ("13600002222", "self", 1)}
+    update_resident(alice, head, phones=[services.PhoneInput(number="13600002222")])
+    assert list(head.phones.values_list("pk", flat=True)) == [added.pk]

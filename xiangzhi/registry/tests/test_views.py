@@ -72,6 +72,40 @@ def test_search_partial_for_htmx_and_full_page_otherwise(cadre_client, household
     assert "<html" in full.content.decode()
 
 
+def _vary(response) -> set[str]:
+    return {h.strip().lower() for h in response.get("Vary", "").split(",")}
+
+
+def test_pages_answering_htmx_differently_say_so_in_vary(cadre_client, household_a):
+    """The same URL answers a page or a fragment: without `Vary: HX-Request` the browser's cache gives the
+    fragment back when the user presses Back to a search the live search pushed into the history."""
+    url = reverse("registry:search")
+    partial = cadre_client.get(url, {"q": "张三"}, HTTP_HX_REQUEST="true")
+    full = cadre_client.get(url, {"q": "张三"})
+    phone = household_a.head.phones.get()
+    reveal = cadre_client.post(reverse("registry:reveal_phone", args=[phone.pk]), HTTP_HX_REQUEST="true")
+    for response in (partial, full, reveal):
+        assert "hx-request" in _vary(response), response.request["PATH_INFO"]
+
+
+def test_htmx_history_restore_gets_the_whole_page(cadre_client, household_a):
+    # htmx 2 restores a history entry missing from its cache by swapping the answer into <body>
+    response = cadre_client.get(
+        reverse("registry:search"),
+        {"q": "张三"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert '<header class="top">' in html and "张三" in html
+    assert "hx-history-restore-request" in _vary(response)
+
+
+def test_htmx_restores_history_as_a_plain_request(cadre_client):
+    html = cadre_client.get(reverse("registry:search")).content.decode()
+    assert 'name="htmx-config" content=\'{"historyRestoreAsHxRequest": false}\'' in html
+
+
 def _post_resident(client, household, **data):
     payload = {
         "name": "张新",
@@ -296,3 +330,18 @@ def test_a_changed_masked_number_is_refused_not_kept(cadre_client, household_a):
     }
     assert cadre_client.post(url, post).status_code == 200
     assert head.phones.get().number == "13812345678"
+
+
+def test_a_page_that_forgets_its_check_answers_404_when_the_service_refuses(client, alice, monkeypatch):
+    # given a page whose own role check is lost (a refactoring slip), and a cadre who may not set up the town
+    from xiangzhi.core import pages
+    from xiangzhi.registry import views
+
+    monkeypatch.setattr(pages, "can", lambda user, action: True)  # @requires lets everyone through
+    assert views.flags.required_action == "registry.configure"
+    client.force_login(alice)
+    client.raise_request_exception = False
+    # when she adds a flag, the service refuses: out of scope looks like absent, not like a crash
+    response = client.post(reverse("registry:flags"), {"code": "sneaky", "name": "私设", "sort": 1})
+    assert response.status_code == 404
+    assert not AuditEntry.objects.filter(action__endswith="flag.create").exists()
