@@ -27,4 +27,4 @@ class AuditEntryFilter(django_filters.FilterSet):
 
     class Meta:
         model = AuditEntry
-        fields = []
+        fields: list[str] = []

@@ -1,5 +1,7 @@
 """What every API view shares: Django errors become translated 4xx answers, and scope comes from restrict()."""
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -8,6 +10,13 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ..models import IdempotencyRecord
+
+if TYPE_CHECKING:
+    # the mixins below go in front of DRF views: the type checker sees those views' methods behind super()
+    from rest_framework.generics import GenericAPIView as _GenericAPIView
+    from rest_framework.views import APIView as _APIView
+else:
+    _APIView = _GenericAPIView = object
 
 
 def validation_detail(exc: ValidationError):
@@ -34,7 +43,7 @@ class _Replay(Exception):
         self.record = record
 
 
-class IdempotentMixin:
+class IdempotentMixin(_APIView):
     """A POST or PUT sent again with the same `Idempotency-Key` gets the first answer back instead of a second
     write (a cadre on a weak signal retries). The key is the client's, per user; reusing it on another URL is a 422."""
 
@@ -77,7 +86,7 @@ class IdempotentMixin:
         return response
 
 
-class RestrictedViewSetMixin(IdempotentMixin):
+class RestrictedViewSetMixin(IdempotentMixin, _GenericAPIView):
     """A viewset's queryset is always `model.objects.restrict(request.user, action)`; subclasses may narrow it."""
 
     restrict_action = "view"
@@ -91,6 +100,7 @@ class RestrictedViewSetMixin(IdempotentMixin):
             raise exceptions.NotFound
 
     def get_queryset(self):
+        assert self.queryset is not None, f"{type(self).__name__} names its model with `queryset`"
         return self.scoped(self.queryset.model.objects.restrict(self.request.user, self.restrict_action))
 
     def scoped(self, qs):

@@ -241,7 +241,7 @@ def in_scope(household_a, village_a, group_a1, grid):
         "phone": head.phones.get().pk,
         "village": village_a.pk,
         "group": group_a1.pk,
-        "audit": AuditEntry.objects.filter(town=household_a.town).first().pk,
+        "audit": AuditEntry.objects.filter(town=household_a.town).latest("pk").pk,
     }
 
 
