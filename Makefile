@@ -6,7 +6,7 @@ PG_URL ?= postgres://postgres:postgres@127.0.0.1:5432/xiangzhi
 # Test coverage may only rise: raise this floor when it does.
 COVERAGE_FLOOR := 94
 
-.PHONY: run test lint bench messages clean
+.PHONY: run test lint typecheck bench messages clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,12 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy with django-stubs over the apps listed in pyproject.toml [tool.mypy] files
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
 # SQLite always; PostgreSQL too when DATABASE_URL is set or a server answers on 127.0.0.1:5432.
-test: $(BIN)/.installed lint
+test: $(BIN)/.installed lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	@echo "== tests on SQLite =="
 	DATABASE_URL= $(BIN)/coverage run -m pytest -p no:cacheprovider

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,13 @@ class ServicePasswordChangeForm(PasswordChangeForm):
         return user_change_password(user=self.user, new_password=self.cleaned_data["new_password1"])
 
 
+class VillageGroupsField(forms.ModelMultipleChoiceField):
+    """Every village has its 1组: a group is named with its village."""
+
+    def label_from_instance(self, obj: VillageGroup) -> str:
+        return f"{obj.village.name} {obj.name}"
+
+
 class RolesForm(forms.Form):
     """The roles an account holds; the village is for a cadre, the groups for a grid worker."""
 
@@ -32,15 +41,16 @@ class RolesForm(forms.Form):
     village = forms.ModelChoiceField(
         label=_("village (for a village cadre)"), queryset=Village.objects.none(), required=False
     )
-    groups = forms.ModelMultipleChoiceField(
+    groups = VillageGroupsField(
         label=_("village groups (for a grid worker)"), queryset=VillageGroup.objects.none(), required=False
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = villages_for(user=user)
-        self.fields["groups"].queryset = groups_for(user=user)
-        self.fields["groups"].label_from_instance = lambda g: f"{g.village.name} {g.name}"
+        village = cast(forms.ModelChoiceField, self.fields["village"])
+        groups = cast(forms.ModelMultipleChoiceField, self.fields["groups"])
+        village.queryset = villages_for(user=user)
+        groups.queryset = groups_for(user=user)
 
     def role_inputs(self) -> list[RoleInput]:
         data = self.cleaned_data
@@ -79,7 +89,8 @@ class UserManageForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") == "reset_password" and not data.get("password"):
             self.add_error("password", _("Enter the temporary password to tell the user."))
         return data

@@ -27,7 +27,7 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     must_change_password = models.BooleanField(_("must change password"), default=False)
 
-    objects = RestrictedUserManager()
+    objects = RestrictedUserManager()  # type: ignore[misc]  # AbstractUser declares it a ClassVar
     scope = Scope(town="town")
 
     class Meta:

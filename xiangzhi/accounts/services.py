@@ -1,5 +1,6 @@
 """Account writes: created by an administrator, changed by their owner; each audited."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from axes.helpers import get_cool_off
@@ -99,7 +100,7 @@ def _write_roles(user: User, roles: list[RoleInput]) -> None:
 
 @transaction.atomic
 def user_create(
-    *, actor: User, username: str, password: str, display_name: str = "", roles: list[RoleInput] = ()
+    *, actor: User, username: str, password: str, display_name: str = "", roles: Sequence[RoleInput] = ()
 ) -> User:
     """A new account of the actor's town, with the roles chosen (none until chosen: it can do nothing)."""
     require(actor, perms.MANAGE_USERS)
@@ -124,7 +125,7 @@ def user_create(
 
 
 @transaction.atomic
-def user_set_roles(*, actor: User, user: User, roles: list[RoleInput]) -> User:
+def user_set_roles(*, actor: User, user: User, roles: Sequence[RoleInput]) -> User:
     """Change which roles an account holds and the village or groups each covers."""
     _require_managed(actor, user)
     cleaned = _clean_roles(actor, list(roles))

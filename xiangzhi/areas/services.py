@@ -53,6 +53,8 @@ def group_save(
     """Add a group (组) to a village, or renumber / rename one. A group never changes village: its households'
     village, their search keys and every account scoped to it follow the group."""
     village = group.village if group is not None else village
+    if village is None:
+        raise ValidationError({"village": _("Choose the village.")})
     require(actor, perms.CONFIGURE, village)
     name = name.strip() or f"{number}组"  # data, not interface text: the same whatever the page language
     clash = VillageGroup.objects.unrestricted("numbers are unique in a village").filter(

@@ -27,7 +27,7 @@ class AuditEntryFilter(django_filters.FilterSet):
 
     class Meta:
         model = AuditEntry
-        fields = []
+        fields: list[str] = []
 
 
 def in_scope(model, action: str):

@@ -13,7 +13,7 @@ _NUMBER_IN_TEXT = re.compile(
 def has_personal_number(text: str | None) -> bool:
     """Free text (notes, names of who answers) must not carry a phone or ID number: there it would be stored
     and shown in clear, outside the encrypted, masked fields."""
-    return bool(text) and _NUMBER_IN_TEXT.search(text) is not None
+    return bool(text and _NUMBER_IN_TEXT.search(text))
 
 
 def mask_id_number(value: str | None) -> str:

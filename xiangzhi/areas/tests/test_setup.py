@@ -73,6 +73,7 @@ def test_renaming_a_village_and_a_group(admin_client, village_a, group_a1):
     group_a1.refresh_from_db()
     assert (group_a1.number, group_a1.name, group_a1.village_id) == (7, "七组", village_a.pk)
     entry = AuditEntry.objects.get(action="areas.village.update")
+    assert entry.before is not None and entry.after is not None
     assert entry.before["name"] == "玉峰村" and entry.after["name"] == "玉峰社区"
 
 

@@ -1,5 +1,7 @@
 """What every API view shares: Django errors become translated 4xx answers, and scope comes from restrict()."""
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -11,6 +13,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from ..exceptions import NotInScope
 from ..models import IdempotencyRecord
 from ..permissions import can
+
+if TYPE_CHECKING:
+    # the mixins below go in front of DRF views: the type checker sees those views' methods behind super()
+    from rest_framework.generics import GenericAPIView as _GenericAPIView
+    from rest_framework.views import APIView as _APIView
+else:
+    _APIView = _GenericAPIView = object
 
 
 def validation_detail(exc: ValidationError):
@@ -37,7 +46,7 @@ class _Replay(Exception):
         self.record = record
 
 
-class IdempotentMixin:
+class IdempotentMixin(_APIView):
     """A POST or PUT sent again with the same `Idempotency-Key` gets the first answer back instead of a second
     write (a cadre on a weak signal retries). The key is the client's, per user; reusing it on another URL is a 422."""
 
@@ -80,7 +89,7 @@ class IdempotentMixin:
         return response
 
 
-class RestrictedViewSetMixin(IdempotentMixin):
+class RestrictedViewSetMixin(IdempotentMixin, _GenericAPIView):
     """One declaration per viewset: `permissions` maps a viewset action (`list`, `retrieve`, `create`, a custom
     `@action`) to the permission it needs, `"*"` for the rest. Without it the endpoint does not exist for the user
     (404, like an object out of scope), and the queryset is `model.objects.restrict(user, that permission)`."""
@@ -96,6 +105,7 @@ class RestrictedViewSetMixin(IdempotentMixin):
             raise exceptions.NotFound
 
     def get_queryset(self):
+        assert self.queryset is not None, f"{type(self).__name__} names its model with `queryset`"
         return self.scoped(
             self.queryset.model.objects.restrict(self.request.user, self.required_permission())
         )
@@ -110,7 +120,7 @@ class RestrictedAPIView(IdempotentMixin, APIView):
     permissions: dict[str, str] = {}
 
     def required_permission(self) -> str | None:
-        return self.permissions.get(self.request.method, self.permissions.get("*"))
+        return self.permissions.get(self.request.method or "", self.permissions.get("*"))
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -46,7 +46,7 @@ USERS = {
 SIGNED_IN = frozenset(USERS)
 
 # who holds each action: read from the permissions the apps registered (core.permissions), not a hand copy
-ROLE_KEYS = {
+ROLE_KEYS: dict[str, str] = {
     Role.TOWN_ADMIN: "admin",
     Role.CADRE: "cadre",
     Role.GRID: "grid",
@@ -262,7 +262,7 @@ def in_scope(household_a, village_a, group_a1, grid):
         "phone": head.phones.get().pk,
         "village": village_a.pk,
         "group": group_a1.pk,
-        "audit": AuditEntry.objects.filter(town=household_a.town).first().pk,
+        "audit": AuditEntry.objects.filter(town=household_a.town).latest("pk").pk,
     }
 
 

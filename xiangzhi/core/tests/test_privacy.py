@@ -269,7 +269,7 @@ def test_the_raw_tables_hold_no_id_or_phone_number(users, household_a, household
     assert {"registry_resident", "registry_contactphone", "core_auditentry", "registry_searchtoken"} <= tables
     assert {"core_idempotencyrecord", "accounts_user"} <= tables
     assert hits == []
-    export = AuditEntry.objects.filter(action="export.households").order_by("-pk").first()
+    export = AuditEntry.objects.filter(action="export.households").latest("pk")
     assert export.after["filters"] == {"village": household_a.village_id, "group": None}
 
 
@@ -277,7 +277,7 @@ def test_the_raw_tables_hold_no_id_or_phone_number(users, household_a, household
 
 
 def _assert_logged(response, *, action, actor, resident, request_id):
-    entry = AuditEntry.objects.order_by("-pk").first()
+    entry = AuditEntry.objects.latest("pk")
     assert entry.action == action
     assert entry.actor == actor and entry.actor_name == actor.username
     assert (entry.target_type, entry.target_id) == ("registry.resident", str(resident.pk))
