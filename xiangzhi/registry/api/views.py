@@ -272,13 +272,12 @@ class ResidentViewSet(RestrictedViewSetMixin, mixins.UpdateModelMixin, viewsets.
         return Response(s.ResidentSerializer(self._get(pk), context={"request": request}).data)
 
     @extend_schema(request=None, responses=s.RevealSerializer)
-    @action(detail=True, methods=["post"], url_path="reveal-id")
+    # idempotent=False: never keep the answer for an Idempotency-Key replay, it would store the full ID number in
+    # plain text (core_idempotencyrecord.body). A retried reveal is simply a new reveal, logged again.
+    @action(detail=True, methods=["post"], url_path="reveal-id", idempotent=False)
     def reveal_id(self, request, pk=None):
         _need(request.user, roles.REVEAL_ID)
         resident = self._get(pk, roles.REVEAL_ID)
-        # Never keep the answer for an Idempotency-Key replay: it would store the full ID number in plain text
-        # (core_idempotencyrecord.body). A retried reveal is simply a new reveal, logged again.
-        self._idempotency_key = None
         return Response({"value": services.resident_reveal_id(actor=request.user, resident=resident)})
 
 
