@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from xiangzhi.accounts import roles
 from xiangzhi.core.audit import audit_record
+from xiangzhi.core.idempotency import idempotent_form
 from xiangzhi.core.views import apply_errors
 
 from . import search as search_module
@@ -168,6 +169,7 @@ def household_card(request, pk):
 
 
 @login_required
+@idempotent_form
 def household_create(request):
     _allowed(request.user, roles.CHANGE)
     form = HouseholdForm(request.POST or None, user=request.user)
@@ -218,6 +220,7 @@ def household_confirm(request, pk):
 
 
 @login_required
+@idempotent_form
 def resident_add(request, pk):
     _allowed(request.user, roles.CHANGE)
     card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
