@@ -2,6 +2,7 @@
 write and every reveal of personal data."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -91,18 +92,21 @@ class AuditEntry(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The answer to an API write sent with an `Idempotency-Key` header, replayed when a client retries it."""
+    """A write claimed under a client's key (`core.idempotency`): inserted in the write's own transaction before the
+    write runs (pending: `status_code` null), filled with the answer before it commits, replayed on a retry."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     key = models.CharField(max_length=64)
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=200)
-    status_code = models.PositiveSmallIntegerField()
-    body = models.JSONField(null=True)
+    request_hash = models.CharField(max_length=64)  # sha256 hex of the request body
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
 
     def __str__(self):
         return self.key

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from xiangzhi.areas.selectors import area_filter, groups_for, villages_for
 from xiangzhi.core.audit import audit_record
+from xiangzhi.core.idempotency import idempotent_form
 from xiangzhi.core.pages import apply_errors, form_saved, render_page_or_fragment, requires, vary_on_htmx
 from xiangzhi.core.permissions import can
 
@@ -156,6 +157,7 @@ def household_card(request, pk):
 
 
 @requires(perms.CHANGE)
+@idempotent_form
 def household_create(request):
     form = HouseholdForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -207,6 +209,7 @@ def household_confirm(request, pk):
 
 
 @requires(perms.CHANGE)
+@idempotent_form
 def resident_add(request, pk):
     card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
     initial = {

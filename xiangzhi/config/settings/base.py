@@ -1,5 +1,6 @@
 """Settings shared by every environment; everything secret or site-specific comes from the environment."""
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -152,6 +153,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
+
+# How long an Idempotency-Key (or a page form's one-time token) is remembered (core.idempotency.idempotency_purge).
+XIANGZHI_IDEMPOTENCY_RETENTION = datetime.timedelta(hours=24)
 
 # Oversize requests are refused with a 400 before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

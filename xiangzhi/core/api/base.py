@@ -3,15 +3,15 @@
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import transaction
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django.http.request import RawPostDataException
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ..exceptions import NotInScope
-from ..models import IdempotencyRecord
 from ..permissions import can
 
 if TYPE_CHECKING:
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView as _APIView
 else:
     _APIView = _GenericAPIView = object
+from .. import idempotency
 
 
 def validation_detail(exc: ValidationError):
@@ -42,51 +43,66 @@ def exception_handler(exc, context):
 
 
 class _Replay(Exception):
-    def __init__(self, record):
-        self.record = record
+    def __init__(self, stored: idempotency.StoredResult):
+        self.stored = stored
 
 
 class IdempotentMixin(_APIView):
     """A POST or PUT sent again with the same `Idempotency-Key` gets the first answer back instead of a second
-    write (a cadre on a weak signal retries). The key is the client's, per user; reusing it on another URL is a 422."""
+    write (a cadre on a weak signal retries). The key is the client's, per user, and is claimed in the write's own
+    transaction before the view runs (`core.idempotency`): overlapping retries write once. The same key on another
+    URL or with another body is a 422; an answer that is an error is not kept (the request rolls back whole)."""
 
-    _idempotency_key = None
+    # False (e.g. `@action(..., idempotent=False)`) for an answer that must never be stored: a reveal.
+    idempotent = True
+    _idempotency_request = None  # (key, body hash) when the request carries a key
+    _idempotency_claim = None  # (user, key) once this request holds the key
+
+    def dispatch(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key", "")
+        if not (key and self.idempotent and request.method in ("POST", "PUT")):
+            return super().dispatch(request, *args, **kwargs)
+        self._idempotency_request = (key, idempotency.request_hash(_raw_body(request)))
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)  # nothing of a failed request is kept, its claim neither
+            elif self._idempotency_claim is not None:
+                user, key = self._idempotency_claim
+                idempotency.idempotency_complete(
+                    user=user, key=key, status_code=response.status_code, body=response.data
+                )
+            return response
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        key = request.headers.get("Idempotency-Key", "")[:64]
-        if key and request.method in ("POST", "PUT") and request.user.is_authenticated:
-            self._idempotency_key = key
-            record = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
-            if record is not None:
-                raise _Replay(record)
+        if self._idempotency_request and request.user.is_authenticated:
+            key, body_hash = self._idempotency_request
+            stored = idempotency.idempotency_claim(
+                user=request.user,
+                key=key,
+                scope=idempotency.Scope(request.method, request.path),
+                request_hash=body_hash,
+            )
+            if stored is not None:
+                raise _Replay(stored)
+            self._idempotency_claim = (request.user, key)
 
     def handle_exception(self, exc):
         if isinstance(exc, _Replay):
-            record = exc.record
-            if (record.method, record.path) != (self.request.method, self.request.path):
-                self._idempotency_key = None
-                return Response(
-                    {"detail": _("This Idempotency-Key was used for another request.")}, status=422
-                )
-            self._idempotency_key = None
-            return Response(record.body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
+            return Response(
+                exc.stored.body, status=exc.stored.status_code, headers={"Idempotent-Replayed": "true"}
+            )
+        if isinstance(exc, idempotency.IdempotencyError):
+            return Response({"detail": exc.message}, status=exc.status_code)
         return super().handle_exception(exc)
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if self._idempotency_key and response.status_code < 500:
-            IdempotencyRecord.objects.get_or_create(
-                user=request.user,
-                key=self._idempotency_key,
-                defaults={
-                    "method": request.method,
-                    "path": request.path,
-                    "status_code": response.status_code,
-                    "body": response.data,
-                },
-            )
-        return response
+
+def _raw_body(request) -> bytes:
+    try:
+        return request.body
+    except RawPostDataException:  # a form already parsed by middleware: hash its fields instead
+        return repr(sorted(request.POST.lists())).encode()
 
 
 class RestrictedViewSetMixin(IdempotentMixin, _GenericAPIView):

@@ -240,17 +240,17 @@ class ResidentViewSet(RestrictedViewSetMixin, mixins.UpdateModelMixin, viewsets.
         return Response(s.ResidentSerializer(self._get(pk), context={"request": request}).data)
 
     @extend_schema(request=None, responses=s.RevealSerializer)
-    @action(detail=True, methods=["post"], url_path="reveal-id")
+    # idempotent=False: never keep the answer for an Idempotency-Key replay, it would store the full ID number in
+    # plain text (core_idempotencyrecord.body). A retried reveal is simply a new reveal, logged again.
+    @action(detail=True, methods=["post"], url_path="reveal-id", idempotent=False)
     def reveal_id(self, request, pk=None):
         resident = self._get(pk, perms.REVEAL_ID)
-        # Never keep the answer for an Idempotency-Key replay: it would store the full ID number in plain text
-        # (core_idempotencyrecord.body). A retried reveal is simply a new reveal, logged again.
-        self._idempotency_key = None
         return Response({"value": services.resident_reveal_id(actor=request.user, resident=resident)})
 
 
 class PhoneRevealView(RestrictedAPIView):
     permissions = {"POST": perms.REVEAL_PHONE}
+    idempotent = False  # never keep a full number for a replay; a retried reveal is a new one, logged again
 
     @extend_schema(request=None, responses=s.RevealSerializer)
     def post(self, request, pk):
@@ -259,7 +259,6 @@ class PhoneRevealView(RestrictedAPIView):
             .select_related("resident")
             .get(pk=pk)
         )
-        self._idempotency_key = None  # never keep a full number for a replay; a retried reveal is a new one
         return Response({"value": services.phone_reveal(actor=request.user, phone=phone)})
 
 
