@@ -7,7 +7,7 @@ from .choices import VillageKind
 
 
 class VillageForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=60)
+    name = forms.CharField(label=_("name of the village or community"), max_length=60)
     kind = forms.ChoiceField(label=_("kind"), choices=VillageKind.choices)
     code = forms.CharField(
         label=_("statistical division code"),
@@ -19,4 +19,6 @@ class VillageForm(forms.Form):
 
 class GroupForm(forms.Form):
     number = forms.IntegerField(label=_("number"), min_value=1, max_value=999)
-    name = forms.CharField(label=_("name"), max_length=60, required=False, help_text=_("for example: 3组"))
+    name = forms.CharField(
+        label=_("group name"), max_length=60, required=False, help_text=_("for example: 3组")
+    )

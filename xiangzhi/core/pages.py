@@ -1,6 +1,6 @@
 """What every page shares: one declaration of the action a view needs, and one way to run a service from a form.
 
-`@requires("registry.change")` is login + the action + 404 for anyone without it (a page a role may not use looks
+`@requires(perms.CHANGE)` (an app's registered action) is login + the action + 404 for anyone without it (a page a role may not use looks
 like one that does not exist). Selectors and services raise `DoesNotExist` / `NotInScope` for records outside the
 user's scope; `core.middleware.NotFoundMiddleware` answers those with the same 404.
 """
