@@ -192,3 +192,19 @@ VIEW_AUDIT = register(
     grants={Role.AUDITOR: Level.TOWN},
     models=("core.AuditEntry",),
 )
+
+
+def markdown_table() -> str:
+    """The table of who may do what, as docs/architecture.md shows it (a test keeps the two equal)."""
+    from django.utils import translation
+
+    roles = [r for r in Role if r not in (Role.RESIDENT, Role.DEVICE)]
+    with translation.override("en"):
+        lines = [
+            "| action | " + " | ".join(str(r.label).lower() for r in roles) + " |",
+            "|---|" + "---|" * len(roles),
+        ]
+        for action, grants in table():
+            cells = [grants[r].value if grants[r] else "–" for r in roles]
+            lines.append(f"| `{action.name}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -118,3 +118,10 @@ def test_a_database_of_an_older_layout_is_refused_with_what_to_do():
     with pytest.raises(CommandError) as exc:
         call_command("check_schema")
     assert "older version" in str(exc.value) and "var/" in str(exc.value)
+
+
+def test_the_documented_table_is_the_registered_one():
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "architecture.md").read_text()
+    assert permissions.markdown_table() in docs, "run `manage.py permissions_table` and paste it into the docs"
