@@ -124,4 +124,6 @@ def test_the_documented_table_is_the_registered_one():
     from pathlib import Path
 
     docs = (Path(__file__).resolve().parents[3] / "docs" / "architecture.md").read_text()
-    assert permissions.markdown_table() in docs, "run `manage.py permissions_table` and paste it into the docs"
+    assert permissions.markdown_table() in docs, (
+        "run `manage.py permissions_table` and paste it into the docs"
+    )
