@@ -7,6 +7,7 @@ import uuid
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404
+from django.utils.cache import patch_cache_control
 
 from . import context
 
@@ -46,3 +47,17 @@ class NotFoundMiddleware:
         if isinstance(exception, ObjectDoesNotExist):
             return response_for_exception(request, Http404())
         return None
+
+
+class NoStoreMiddleware:
+    """Pages and API answers may carry personal data (a card, a reveal, an export): no browser or proxy keeps a copy
+    (`Cache-Control: no-store`). Static files are answered before this runs (WhiteNoise) and stay cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control") or "no-store" not in response["Cache-Control"]:
+            patch_cache_control(response, no_store=True, private=True)
+        return response

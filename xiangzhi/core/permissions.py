@@ -205,6 +205,6 @@ def markdown_table() -> str:
             "|---|" + "---|" * len(roles),
         ]
         for action, grants in table():
-            cells = [grants[r].value if grants[r] else "–" for r in roles]
+            cells = [level.value if (level := grants[r]) else "–" for r in roles]
             lines.append(f"| `{action.name}` | " + " | ".join(cells) + " |")
     return "\n".join(lines)

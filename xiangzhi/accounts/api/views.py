@@ -2,11 +2,12 @@
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import parsers, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xiangzhi.core.api.parsers import JSONParser
 from xiangzhi.core.permissions import allowed_actions
 
 
@@ -37,6 +38,9 @@ class MeView(APIView):
 
 
 class TokenView(ObtainAuthToken):
+    # ObtainAuthToken names its own parsers; ours turns a body nested too deeply into a 400
+    parser_classes = (JSONParser, parsers.FormParser, parsers.MultiPartParser)
+
     def post(self, request, *args, **kwargs):
         try:
             return super().post(request, *args, **kwargs)

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "xiangzhi.core.middleware.RequestContextMiddleware",
     "xiangzhi.core.middleware.NotFoundMiddleware",
+    "xiangzhi.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -68,6 +69,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "xiangzhi.config.urls"
+# Tracebacks (debug page, error mail, logs) show local variables and POST data with personal numbers replaced.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "xiangzhi.core.debug.PersonalDataReporterFilter"
 WSGI_APPLICATION = "xiangzhi.config.wsgi.application"
 
 TEMPLATES = [
@@ -167,6 +170,11 @@ REST_FRAMEWORK = {
         "xiangzhi.accounts.api.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "xiangzhi.core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -1,0 +1,34 @@
+"""Error reports never carry personal data: whatever shows a traceback's local variables or a request's POST data
+(Django's debug page, error e-mails, logs) gets them with phone and ID numbers replaced."""
+
+from django.views.debug import SafeExceptionReporterFilter
+
+from .masking import has_personal_number
+
+
+class PersonalDataReporterFilter(SafeExceptionReporterFilter):
+    # names whose values are secret whatever they hold (Django's own list covers passwords, tokens, keys)
+    hidden_settings = SafeExceptionReporterFilter.hidden_settings
+
+    def _personal(self, value) -> bool:
+        try:
+            return has_personal_number(repr(value))
+        except Exception:  # a repr that fails tells nothing, and shows nothing
+            return True
+
+    def get_traceback_frame_variables(self, request, tb_frame):
+        return [
+            (name, self.cleansed_substitute if self._personal(value) else value)
+            for name, value in super().get_traceback_frame_variables(request, tb_frame)
+        ]
+
+    def get_post_parameters(self, request):
+        params = super().get_post_parameters(request)
+        if not params:
+            return params
+        cleansed = params.copy()
+        for key in list(cleansed):
+            values = params.getlist(key) if hasattr(params, "getlist") else [params[key]]
+            if any(has_personal_number(str(v)) for v in values):
+                cleansed[key] = self.cleansed_substitute
+        return cleansed

@@ -1,0 +1,63 @@
+"""Bad input is a 4xx, never a 500; an error page shows no personal number; answers are never cached."""
+
+import sys
+
+import pytest
+from django.test import RequestFactory
+from django.views.debug import ExceptionReporter
+from rest_framework.test import APIClient
+
+from xiangzhi.core.debug import PersonalDataReporterFilter
+
+DEEP = "[" * 5000 + "]" * 5000
+
+
+@pytest.mark.django_db
+def test_deeply_nested_json_is_a_400_even_before_login(alice, household_a):
+    anonymous = APIClient()
+    response = anonymous.post("/api/v1/auth/token/", DEEP, content_type="application/json")
+    assert response.status_code == 400
+    signed_in = APIClient()
+    signed_in.force_authenticate(alice)
+    response = signed_in.post(
+        f"/api/v1/registry/households/{household_a.pk}/members/", DEEP, content_type="application/json"
+    )
+    assert response.status_code == 400
+
+
+def _report(request, secret_local):
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        reporter = ExceptionReporter(request, *sys.exc_info())
+        reporter.filter = PersonalDataReporterFilter()
+        return reporter.get_traceback_html()
+
+
+def test_an_error_report_shows_no_personal_number():
+    request = RequestFactory().post("/x/", {"id_number": "11010519491231002X", "note": "ok"})
+    id_number = "11010519491231002X"  # a local variable of the failing frame
+    html = _report(request, {"phone": "13812345678"})
+    assert "11010519491231002X" not in html and "13812345678" not in html
+    assert id_number and "********************" in html
+    assert "boom" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/registry/", "/api/v1/me/", "/accounts/login/"])
+def test_answers_are_never_kept_by_a_browser_or_proxy(client, alice, url):
+    client.force_login(alice)
+    assert "no-store" in client.get(url)["Cache-Control"]
+
+
+def test_the_development_server_shows_no_debug_page_unless_asked(monkeypatch):
+    import importlib
+
+    from xiangzhi.config.settings import dev
+
+    monkeypatch.delenv("XIANGZHI_DEBUG", raising=False)
+    assert importlib.reload(dev).DEBUG is False
+    monkeypatch.setenv("XIANGZHI_DEBUG", "1")
+    assert importlib.reload(dev).DEBUG is True
+    monkeypatch.delenv("XIANGZHI_DEBUG")
+    importlib.reload(dev)
