@@ -1,5 +1,6 @@
 """Accounts, and the roles each holds: one assignment per role, each with its own part of the town."""
 
+import unicodedata
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -10,6 +11,15 @@ from xiangzhi.core import permissions
 from xiangzhi.core.models import Town
 from xiangzhi.core.permissions import Assignment, Role
 from xiangzhi.core.scoping import RestrictedQuerySet, Scope
+
+
+def username_skeleton(name: str) -> str:
+    """What a name looks like: NFKC-folded, lower case, without invisible characters and separators, with the
+    characters that pass for one another on a small screen read as one (0/o, 1/i/l). Two names with one skeleton
+    are one name."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    folded = "".join(c for c in folded if unicodedata.category(c) not in ("Cf", "Zs", "Cc"))
+    return folded.translate(str.maketrans("01i", "oll", "_-."))
 
 
 class UserQuerySet(RestrictedQuerySet):
@@ -26,6 +36,9 @@ class User(AbstractUser):
     )
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     must_change_password = models.BooleanField(_("must change password"), default=False)
+    # what the username looks like (accounts.services.username_skeleton): unique, so a look-alike of an existing
+    # name ("ａｄｍｉｎ", "adm1n") cannot be made, even by two administrators at once
+    username_key = models.CharField(max_length=150, unique=True, null=True, blank=True, editable=False)
 
     objects = RestrictedUserManager()  # type: ignore[misc]  # AbstractUser declares it a ClassVar
     scope = Scope(town="town")
@@ -33,6 +46,12 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    def save(self, *args, **kwargs):
+        self.username_key = username_skeleton(self.username)
+        if kwargs.get("update_fields") is not None and "username" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "username_key"}
+        super().save(*args, **kwargs)
 
     def can(self, action: str) -> bool:
         return permissions.can(self, action)

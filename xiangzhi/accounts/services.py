@@ -1,5 +1,7 @@
 """Account writes: created by an administrator, changed by their owner; each audited."""
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
@@ -22,7 +25,7 @@ from xiangzhi.core.permissions import ROLE_LEVEL, Level, Role
 from xiangzhi.core.scoping import require
 
 from . import permissions as perms
-from .models import RoleAssignment, User
+from .models import RoleAssignment, User, username_skeleton
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,32 @@ def _roles_snapshot(user: User) -> list[dict]:
         }
         for row in user.roles.prefetch_related("groups").order_by("role")
     ]
+
+
+# Letters and digits of the Latin alphabet, Chinese characters, and . _ - between them. Look-alikes from other
+# scripts (Cyrillic а, Greek ο), full-width letters, invisible characters and markup are refused or folded.
+_USERNAME = re.compile(r"^[a-z0-9\u4e00-\u9fff](?:[a-z0-9\u4e00-\u9fff._-]{0,28}[a-z0-9\u4e00-\u9fff])?$")
+
+
+def username_clean(username: str) -> str:
+    """A new account's name: normalised (NFKC, lower case), within the allowed characters, and not a look-alike of
+    a name that exists (`admin` and `ａｄｍｉｎ`, `adm1n` or `ad.min` are one name)."""
+    name = unicodedata.normalize("NFKC", username or "").strip().lower()
+    if not _USERNAME.match(name):
+        raise ValidationError(
+            {
+                "username": _(
+                    "Use 1 to 30 letters a–z, digits or Chinese characters; . _ - may stand between them."
+                )
+            },
+            code="username_invalid",
+        )
+    taken = User.objects.unrestricted("usernames are unique everywhere").filter(
+        Q(username_key=username_skeleton(name)) | Q(username__iexact=name)
+    )
+    if taken.exists():
+        raise ValidationError({"username": _("This username is taken.")}, code="username_taken")
+    return name
 
 
 def _snapshot(user: User) -> dict:
@@ -104,15 +133,13 @@ def user_create(
 ) -> User:
     """A new account of the actor's town, with the roles chosen (none until chosen: it can do nothing)."""
     require(actor, perms.MANAGE_USERS)
-    if (
-        User.objects.unrestricted("usernames are unique everywhere")
-        .filter(username__iexact=username)
-        .exists()
-    ):
-        raise ValidationError({"username": _("This username is taken.")})
+    username = username_clean(username)
     cleaned = _clean_roles(actor, list(roles))
     user = User(
-        username=username, town_id=actor.town_id, display_name=display_name, must_change_password=True
+        username=username,
+        town_id=actor.town_id,
+        display_name=display_name,
+        must_change_password=True,
     )
     password_validation.validate_password(password, user)
     user.set_password(password)
@@ -139,7 +166,15 @@ def user_set_roles(*, actor: User, user: User, roles: Sequence[RoleInput]) -> Us
 
 @transaction.atomic
 def user_change_password(*, user: User, new_password: str) -> User:
+    """The user's own new password. It ends every API token taken with the old one (a token taken with a
+    temporary password must not outlive it), and cannot be the password it replaces."""
+    if user.check_password(new_password):
+        raise ValidationError(
+            {"new_password1": _("Choose a new password: this is the one you have now.")},
+            code="password_unchanged",
+        )
     password_validation.validate_password(new_password, user)
+    Token.objects.filter(user=user).delete()
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
@@ -203,11 +238,69 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     before = _snapshot(user)
     user.is_active = active
     user.save(update_fields=["is_active"])
+    if not active:
+        # a token must not come back to life when the account is reactivated
+        Token.objects.filter(user=user).delete()
     audit_record(
         actor=actor,
         action="accounts.user.activate" if active else "accounts.user.deactivate",
         target=user,
         before=before,
         after=_snapshot(user),
+    )
+    return user
+
+
+# ------------------------------------------------------------------------------------------- signing in and out
+
+
+def login_recorded(*, user: User, via: str) -> None:
+    """A successful sign-in, on the login page or for an API token: who, from where (the row has the address)."""
+    audit_record(actor=user, action="accounts.user.login", target=user, after={"via": via})
+
+
+def login_failure_recorded(*, username: str, via: str, locked: bool) -> None:
+    """A failed sign-in to an existing account, and the lockout it caused: the auditor sees someone locking the
+    only administrator out. Names that are no account leave no row (they would only fill the log)."""
+    user = User.objects.unrestricted("a sign-in names its account").filter(username__iexact=username).first()
+    if user is None:
+        return
+    audit_record(
+        actor=None, action="accounts.user.login_failed", target=user, town=user.town, after={"via": via}
+    )
+    if locked:
+        audit_record(
+            actor=None, action="accounts.user.locked", target=user, town=user.town, after={"via": via}
+        )
+
+
+@transaction.atomic
+def token_issue(*, user: User) -> Token:
+    """The API token of an account that just proved its password: the one it has while that is young enough, else
+    a new one. Issuing is audited; a token ends with the password, the account's deactivation, or its age."""
+    from django.conf import settings
+
+    token = Token.objects.filter(user=user).first()
+    if token is not None and token.created < timezone.now() - settings.XIANGZHI_TOKEN_MAX_AGE:
+        token.delete()
+        token = None
+    if token is None:
+        token = Token.objects.create(user=user)
+        audit_record(actor=user, action="accounts.token.issue", target=user)
+    return token
+
+
+@transaction.atomic
+def user_unlock_from_server(*, username: str) -> User:
+    """Unlock an account from the server's command line (`manage.py unlock_account`): the way back in when the
+    locked account is the only administrator's. Audited with no actor: whoever holds the server did it."""
+    user = User.objects.unrestricted("the server's operator acts for no town").get(username__iexact=username)
+    attempts = axes_reset(username=user.username)
+    audit_record(
+        actor=None,
+        action="accounts.user.unlock",
+        target=user,
+        town=user.town,
+        after={"failed_attempts_cleared": attempts, "via": "command line"},
     )
     return user

@@ -20,6 +20,20 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.login_recorded(user=form.get_user(), via="page")
+        return response
+
+    def form_invalid(self, form):
+        # django-axes has counted the failure already, and says whether it locked the account
+        services.login_failure_recorded(
+            username=form.data.get("username", "")[:150],
+            via="page",
+            locked=getattr(self.request, "axes_locked_out", False),
+        )
+        return super().form_invalid(form)
+
 
 def locked_out(request, credentials=None, *args, **kwargs):
     return render(request, "accounts/locked_out.html", status=429)

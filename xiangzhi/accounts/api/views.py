@@ -10,6 +10,8 @@ from rest_framework.views import APIView
 from xiangzhi.core.api.parsers import JSONParser
 from xiangzhi.core.permissions import allowed_actions
 
+from .. import services
+
 
 class RoleScopeSerializer(serializers.Serializer):
     role = serializers.CharField()
@@ -42,9 +44,15 @@ class TokenView(ObtainAuthToken):
     parser_classes = (JSONParser, parsers.FormParser, parsers.MultiPartParser)
 
     def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except serializers.ValidationError:
+            username = request.data.get("username") if hasattr(request.data, "get") else None
+            if isinstance(username, str):
+                services.login_failure_recorded(
+                    username=username[:150], via="api", locked=getattr(request, "axes_locked_out", False)
+                )
             # Axes flags the request when the account is locked; say so (429, as the login page does) instead of
             # "wrong credentials" for a right password.
             if getattr(request, "axes_locked_out", False):
@@ -59,3 +67,7 @@ class TokenView(ObtainAuthToken):
                     status=status.HTTP_429_TOO_MANY_REQUESTS,
                 )
             raise
+        user = serializer.validated_data["user"]
+        token = services.token_issue(user=user)
+        services.login_recorded(user=user, via="api")
+        return Response({"token": token.key})

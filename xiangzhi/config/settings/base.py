@@ -157,6 +157,9 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 
+# An API token works this long after it was issued; then the script or app logs in again.
+XIANGZHI_TOKEN_MAX_AGE = datetime.timedelta(days=int(os.environ.get("XIANGZHI_TOKEN_DAYS", "30")))
+
 # How long an Idempotency-Key (or a page form's one-time token) is remembered (core.idempotency.idempotency_purge).
 XIANGZHI_IDEMPOTENCY_RETENTION = datetime.timedelta(hours=24)
 

@@ -99,6 +99,23 @@ def _household(group, number, address, house_number, members):
 
 
 @pytest.fixture
+def audit_rows_cleared_after():
+    """A test that logs in or writes through services leaves audit rows at its end. SQLite's append-only triggers would
+    abort the DELETE that flushes the database (PostgreSQL TRUNCATEs, which row triggers do not see): remove
+    the rows with the triggers lifted for that moment."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    audit_triggers = importlib.import_module("xiangzhi.core.migrations.0002_audit_append_only")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER core_auditentry_no_delete")
+        cursor.execute("DELETE FROM core_auditentry")
+        cursor.execute(audit_triggers.SQLITE[1])
+
+
+@pytest.fixture
 def phone_scenario():
     town = town_create(name="宝兴镇", code="500111108000")
     services.town_flags_seed(town=town)
@@ -132,7 +149,9 @@ def phone_scenario():
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_cadre_finds_household_on_a_phone_and_sees_masked_numbers(live_server, phone_scenario):
+def test_cadre_finds_household_on_a_phone_and_sees_masked_numbers(
+    live_server, phone_scenario, audit_rows_cleared_after
+):
     require_system_part(CHROMIUM, "Chromium")
     from playwright.sync_api import expect, sync_playwright
 
@@ -196,23 +215,6 @@ def test_cadre_finds_household_on_a_phone_and_sees_masked_numbers(live_server, p
             assert page.locator("link[rel=stylesheet]").count() == 1
         finally:
             browser.close()
-
-
-@pytest.fixture
-def audit_rows_cleared_after():
-    """The test writes through services, so audit rows exist at its end. SQLite's append-only triggers would
-    abort the DELETE that flushes the database (PostgreSQL TRUNCATEs, which row triggers do not see): remove
-    the rows with the triggers lifted for that moment."""
-    yield
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    audit_triggers = importlib.import_module("xiangzhi.core.migrations.0002_audit_append_only")
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER core_auditentry_no_delete")
-        cursor.execute("DELETE FROM core_auditentry")
-        cursor.execute(audit_triggers.SQLITE[1])
 
 
 @pytest.mark.browser
