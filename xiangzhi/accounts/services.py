@@ -20,7 +20,7 @@ from rest_framework.authtoken.models import Token
 from xiangzhi.areas import permissions as area_perms
 from xiangzhi.areas.models import Village, VillageGroup
 from xiangzhi.areas.selectors import groups_for, villages_for
-from xiangzhi.core.audit import audit_record
+from xiangzhi.core.audit import audit_record, snapshot
 from xiangzhi.core.permissions import ROLE_LEVEL, Level, Role
 from xiangzhi.core.scoping import require
 
@@ -35,18 +35,6 @@ class RoleInput:
     role: str
     village: Village | None = None
     groups: tuple[VillageGroup, ...] = ()
-
-
-def _roles_snapshot(user: User) -> list[dict]:
-    return [
-        {
-            "role": row.role,
-            "village": row.village_id,
-            "groups": sorted(g.pk for g in row.groups.all()),
-            "object": row.object_id,
-        }
-        for row in user.roles.prefetch_related("groups").order_by("role")
-    ]
 
 
 # Letters and digits of the Latin alphabet, Chinese characters, and . _ - between them. Look-alikes from other
@@ -73,14 +61,6 @@ def username_clean(username: str) -> str:
     if taken.exists():
         raise ValidationError({"username": _("This username is taken.")}, code="username_taken")
     return name
-
-
-def _snapshot(user: User) -> dict:
-    return {
-        "username": user.username,
-        "roles": _roles_snapshot(user) if user.pk else [],
-        "is_active": user.is_active,
-    }
 
 
 def _clean_roles(actor: User, roles: list[RoleInput]) -> list[RoleInput]:
@@ -146,7 +126,7 @@ def user_create(
     user.save()
     _write_roles(user, cleaned)
     audit_record(
-        actor=actor, action="accounts.user.create", target=user, town=actor.town, after=_snapshot(user)
+        actor=actor, action="accounts.user.create", target=user, town=actor.town, after=snapshot(user)
     )
     return user
 
@@ -158,9 +138,11 @@ def user_set_roles(*, actor: User, user: User, roles: Sequence[RoleInput]) -> Us
     cleaned = _clean_roles(actor, list(roles))
     if user.pk == actor.pk and Role.TOWN_ADMIN not in {r.role for r in cleaned}:
         raise ValidationError({"roles": _("You cannot take the administrator role from your own account.")})
-    before = _snapshot(user)
+    before = snapshot(user)
     _write_roles(user, cleaned)
-    audit_record(actor=actor, action="accounts.user.roles", target=user, before=before, after=_snapshot(user))
+    audit_record(
+        actor=actor, action="accounts.user.set_roles", target=user, before=before, after=snapshot(user)
+    )
     return user
 
 
@@ -235,7 +217,7 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     _require_managed(actor, user)
     if user.pk == actor.pk and not active:
         raise ValidationError(_("You cannot deactivate your own account."))
-    before = _snapshot(user)
+    before = snapshot(user)
     user.is_active = active
     user.save(update_fields=["is_active"])
     if not active:
@@ -246,7 +228,7 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
         action="accounts.user.activate" if active else "accounts.user.deactivate",
         target=user,
         before=before,
-        after=_snapshot(user),
+        after=snapshot(user),
     )
     return user
 

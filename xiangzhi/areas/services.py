@@ -11,8 +11,6 @@ from xiangzhi.core.scoping import require
 from . import permissions as perms
 from .models import Village, VillageGroup
 
-SETUP_FIELDS = ("name", "code", "kind", "number")
-
 
 def division_code_clean(code: str, errors: dict) -> str:
     code = (code or "").strip()
@@ -42,7 +40,7 @@ def village_save(*, actor, village: Village | None = None, name: str, kind: str,
     if village is None:
         village = Village(town_id=actor.town_id)
     village.name, village.kind, village.code = name, kind, code
-    audit_save(actor=actor, obj=village, action_prefix="areas.village", fields=SETUP_FIELDS)
+    audit_save(actor=actor, obj=village, action_prefix="areas.village")
     return village
 
 
@@ -67,7 +65,7 @@ def group_save(
     if group is None:
         group = VillageGroup(town_id=village.town_id, village=village)
     group.number, group.name = number, name
-    audit_save(actor=actor, obj=group, action_prefix="areas.group", fields=SETUP_FIELDS)
+    audit_save(actor=actor, obj=group, action_prefix="areas.group")
     return group
 
 

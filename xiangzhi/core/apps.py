@@ -10,5 +10,5 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         # Every app declares its permissions and audit actions in its own modules; importing them registers them.
-        autodiscover_modules("permissions")
+        autodiscover_modules("permissions", "audit")
         from . import checks  # noqa: F401

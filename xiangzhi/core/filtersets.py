@@ -1,15 +1,63 @@
 """Audit-log filters, shared by the auditor's page and the API."""
 
 import django_filters
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelChoiceField
 
+from . import permissions as perms
+from .audit import audit_actions
 from .forms import DateInput
 from .models import AuditEntry
 
 
+def action_choices():
+    """The registered actions, one group per app, each group led by "every action of that app" (its label)."""
+    groups: dict[str, list] = {}
+    for action in audit_actions():
+        groups.setdefault(action.app, []).append((action.name, action.label))
+    choices = []
+    for app, items in groups.items():
+        try:
+            name = apps.get_app_config(app).verbose_name
+        except LookupError:
+            name = app
+        choices.append((name, [(app, gettext("every %(app)s action") % {"app": name}), *items]))
+    return choices
+
+
+class PersonChoiceField(ModelChoiceField):
+    def label_from_instance(self, obj):
+        name = getattr(obj, "display_name", "")
+        return f"{name} ({obj.username})" if name else obj.username
+
+
+class PersonFilter(django_filters.ModelChoiceFilter):
+    field_class = PersonChoiceField
+
+
+def town_accounts(request):
+    """Whose actions the auditor may list: the accounts of their town."""
+    User = get_user_model()
+    if request is None:
+        return User.objects.none()
+    return User.objects.restrict(request.user, perms.VIEW_AUDIT).order_by("username")
+
+
 class AuditEntryFilter(django_filters.FilterSet):
-    actor = django_filters.CharFilter(field_name="actor_name", lookup_expr="iexact", label=_("actor"))
-    action = django_filters.CharFilter(field_name="action", lookup_expr="startswith", label=_("action"))
+    # by username: readable in a link (?actor=alice), and what the API took before it was a choice
+    actor = PersonFilter(
+        field_name="actor",
+        to_field_name="username",
+        queryset=town_accounts,
+        label=_("actor"),
+        empty_label=_("anyone"),
+    )
+    action = django_filters.ChoiceFilter(
+        choices=action_choices, method="filter_action", label=_("action"), empty_label=_("any action")
+    )
     target_type = django_filters.CharFilter(field_name="target_type", label=_("target type"))
     target_id = django_filters.CharFilter(field_name="target_id", label=_("target id"))
     since = django_filters.DateFilter(
@@ -28,6 +76,11 @@ class AuditEntryFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEntry
         fields: list[str] = []
+
+    def filter_action(self, queryset, name, value):
+        if "." in value:
+            return queryset.filter(action=value)
+        return queryset.filter(action__startswith=f"{value}.")  # every action of one app
 
 
 def in_scope(model, action: str):

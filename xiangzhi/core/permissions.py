@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -185,12 +186,13 @@ def allowed_actions(principal) -> list[str]:
     return [a.name for a in actions() if can(principal, a.name)]
 
 
-# Core's own action: the audit log, read by the auditor (a row holds no more personal data than masked numbers).
+# Core's own action: the audit log, read by the auditor (a row holds no more personal data than masked numbers),
+# who picks whose actions to list from the town's accounts.
 VIEW_AUDIT = register(
     "core.view_audit",
     _("browse the audit log"),
     grants={Role.AUDITOR: Level.TOWN},
-    models=("core.AuditEntry",),
+    models=("core.AuditEntry", settings.AUTH_USER_MODEL),
 )
 
 

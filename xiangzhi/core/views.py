@@ -1,9 +1,13 @@
 """Shared page helpers, the home redirect and the auditor's audit-log page."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
+from . import audit
 from . import permissions as perms
 from .filtersets import AuditEntryFilter
 from .models import AuditEntry
@@ -22,14 +26,59 @@ def home(request):
     return render(request, "core/home.html")
 
 
+@dataclass
+class AuditRow:
+    """One audit row as the auditor reads it: the action's label, the target named (a link where they may follow
+    it) and what changed, field by field."""
+
+    entry: AuditEntry
+    action: str
+    target_kind: str
+    target_url: str | None
+    changes: list[tuple[str, str, str]]  # (field label, before, after), already in the reader's words
+
+
+def _audit_row(entry: AuditEntry, links: dict[str, str | None]) -> AuditRow:
+    url_name = links.get(entry.target_type)
+    return AuditRow(
+        entry=entry,
+        action=audit.action_label(entry.action),
+        target_kind=audit.target_kind(entry),
+        target_url=reverse(url_name, args=[entry.target_id])
+        if url_name and entry.target_id.isdigit()
+        else None,
+        changes=[
+            (c.label, audit.display_value(entry, c, c.before), audit.display_value(entry, c, c.after))
+            for c in audit.audit_changes(entry)
+        ],
+    )
+
+
 @requires(perms.VIEW_AUDIT)
 def audit_log(request):
-    entries = AuditEntry.objects.restrict(request.user, perms.VIEW_AUDIT).select_related("actor")
-    filterset = AuditEntryFilter(request.GET or None, queryset=entries)
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    entries = AuditEntry.objects.restrict(request.user, perms.VIEW_AUDIT)
+    filterset = AuditEntryFilter(request.GET or None, queryset=entries, request=request)
+    # a filter that does not hold (an account of another town typed into the address) lists nothing, not all
+    found = filterset.qs if not filterset.is_bound or filterset.is_valid() else entries.none()
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    # the pages the reader may follow a target to: those of the permissions they hold (the page itself answers
+    # 404 for a record out of their scope); an auditor alone holds none, and reads the target's name
+    links = {
+        label: spec.link[0] if spec.link and perms.can(request.user, spec.link[1]) else None
+        for label, spec in audit.audited_models().items()
+    }
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "core/audit.html", {"filter": filterset, "page": page, "query": query.urlencode()})
+    return render(
+        request,
+        "core/audit.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": [_audit_row(e, links) for e in page],
+            "query": query.urlencode(),
+        },
+    )
 
 
 def error_404(request, exception=None):

@@ -4,6 +4,7 @@ import contextlib
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -11,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiangzhi.areas.models import VillageGroup
-from xiangzhi.core.audit import audit_record, audit_save
+from xiangzhi.core.audit import audit_record, audit_save, snapshot
 from xiangzhi.core.crypto import blind_index
-from xiangzhi.core.masking import has_personal_number, mask_id_number, mask_phone
+from xiangzhi.core.masking import has_personal_number
 from xiangzhi.core.permissions import can
 from xiangzhi.core.scoping import require
 
@@ -52,48 +53,6 @@ class PhoneInput:
 class FlagInput:
     flag: FlagType
     level: int | None = None
-
-
-def resident_snapshot(resident: Resident) -> dict:
-    """What the audit row keeps of a resident: numbers masked, phones and flags included (two queries)."""
-    return {
-        "name": resident.name,
-        "sex": resident.sex,
-        "birth_date": resident.birth_date,
-        "id_status": resident.id_status,
-        "id_number": mask_id_number(resident.id_number),
-        "no_id_reason": resident.no_id_reason,
-        "residence_status": resident.residence_status,
-        "household": resident.household_id,
-        "notes": resident.notes,
-        "phones": [
-            {"number": mask_phone(number), "holder": holder, "holder_name": holder_name, "priority": priority}
-            for number, holder, holder_name, priority in ContactPhone.objects.unrestricted(
-                "the service checked scope with require()"
-            )
-            .filter(resident_id=resident.pk)
-            .values_list("number", "holder", "holder_name", "priority")
-        ],
-        "flags": sorted(
-            f"{code}:{level}" if level else code
-            for code, level in ResidentFlag.objects.unrestricted("the service checked scope with require()")
-            .filter(resident_id=resident.pk)
-            .values_list("flag__code", "level")
-        ),
-    }
-
-
-def household_snapshot(household: Household) -> dict:
-    return {
-        "number": household.number,
-        "group": household.group_id,
-        "address": household.address,
-        "house_number": household.house_number,
-        "latitude": household.latitude,
-        "longitude": household.longitude,
-        "head": household.head_id,
-        "status": household.status,
-    }
 
 
 def _check_free_text(**texts: str) -> None:
@@ -251,16 +210,14 @@ def household_create(
         confirmed_at=timezone.now(),
     )
     search.reindex_household(household)
-    audit_record(
-        actor=actor, action="household.create", target=household, after=household_snapshot(household)
-    )
+    audit_record(actor=actor, action="registry.household.create", target=household, after=snapshot(household))
     return household
 
 
 @transaction.atomic
 def household_update(*, actor, household: Household, **fields) -> Household:
     require(actor, perms.CHANGE, household)
-    before = household_snapshot(household)
+    before = snapshot(household)
     allowed = {"address", "house_number", "latitude", "longitude", "group"}
     for name, value in fields.items():
         if name not in allowed:
@@ -274,10 +231,10 @@ def household_update(*, actor, household: Household, **fields) -> Household:
     search.reindex_household(household)
     audit_record(
         actor=actor,
-        action="household.update",
+        action="registry.household.update",
         target=household,
         before=before,
-        after=household_snapshot(household),
+        after=snapshot(household),
     )
     return household
 
@@ -288,7 +245,7 @@ def household_confirm(*, actor, household: Household) -> Household:
     require(actor, perms.CHANGE, household)
     household.confirmed_at = timezone.now()
     household.save(update_fields=["confirmed_at", "updated_at"])
-    audit_record(actor=actor, action="household.confirm", target=household)
+    audit_record(actor=actor, action="registry.household.confirm", target=household)
     return household
 
 
@@ -360,9 +317,9 @@ def resident_add(
     search.reindex_resident(resident)
     audit_record(
         actor=actor,
-        action="resident.add",
+        action="registry.resident.add",
         target=resident,
-        after={**resident_snapshot(resident), "relationship": relationship},
+        after={**snapshot(resident), "relationship": relationship},
     )
     return resident
 
@@ -388,7 +345,7 @@ def resident_update(
         .select_for_update()
         .get(pk=resident.pk)
     )
-    before = resident_snapshot(resident)
+    before = snapshot(resident)
     if residence_status != resident.residence_status:
         _check_residence(residence_status)
     _check_free_text(name=name, notes=notes, no_id_reason=no_id_reason)
@@ -417,10 +374,10 @@ def resident_update(
     search.reindex_resident(resident)
     audit_record(
         actor=actor,
-        action="resident.update",
+        action="registry.resident.update",
         target=resident,
         before=before,
-        after=resident_snapshot(resident),
+        after=snapshot(resident),
     )
     return resident
 
@@ -443,6 +400,11 @@ def _end_membership(membership: Membership, reason: str, when) -> None:
         household.save(update_fields=["head", "updated_at"])
 
 
+_END_ACTION = {
+    MembershipEnd.DECEASED: "registry.membership.end_deceased",
+    MembershipEnd.MOVED_OUT: "registry.membership.end_moved_out",
+    MembershipEnd.REMOVED: "registry.membership.end_removed",
+}
 _END_STATUS = {
     MembershipEnd.DECEASED: ResidenceStatus.DECEASED,
     MembershipEnd.MOVED_OUT: ResidenceStatus.MOVED_OUT,
@@ -464,17 +426,17 @@ def membership_end(*, actor, resident: Resident, reason: str, note: str = "") ->
         raise ValidationError(_("This resident is no longer a member of a household.")) from None
     now = timezone.now()
     _end_membership(membership, reason, now)
-    before = resident_snapshot(resident)
+    before = snapshot(resident)
     resident.residence_status = _END_STATUS[reason]
     if note:
         resident.notes = (resident.notes + "\n" + note).strip()
     resident.save(update_fields=["residence_status", "notes", "updated_at"])
     audit_record(
         actor=actor,
-        action=f"membership.end.{reason}",
+        action=_END_ACTION[reason],
         target=resident,
         before=before,
-        after={**resident_snapshot(resident), "note": note},
+        after={**snapshot(resident), "note": note},
     )
     return membership
 
@@ -513,14 +475,14 @@ def resident_move(*, actor, resident: Resident, household: Household, relationsh
         raise ValidationError(
             {"relationship": _("The household already has a head; change the head instead.")}
         )
-    before = resident_snapshot(resident)
+    before = snapshot(resident)
     membership = _move(resident, household, relationship, MembershipEnd.MOVED, timezone.now())
     audit_record(
         actor=actor,
-        action="resident.move",
+        action="registry.resident.move",
         target=resident,
         before=before,
-        after={**resident_snapshot(resident), "relationship": relationship},
+        after={**snapshot(resident), "relationship": relationship},
     )
     return membership
 
@@ -556,7 +518,7 @@ def household_change_head(
     household.save(update_fields=["head", "updated_at"])
     audit_record(
         actor=actor,
-        action="household.change_head",
+        action="registry.household.change_head",
         target=household,
         before=before,
         after={"head": new_head.pk, **{str(k): m.relationship for k, m in current.items()}},
@@ -598,7 +560,7 @@ def household_split(
         _move(resident, new, members[resident.pk], MembershipEnd.SPLIT, now)
     audit_record(
         actor=actor,
-        action="household.split",
+        action="registry.household.split",
         target=household,
         after={"new_household": new.pk, "members": sorted(members)},
     )
@@ -632,7 +594,7 @@ def household_merge(
     source.save(update_fields=["status", "head", "updated_at"])
     audit_record(
         actor=actor,
-        action="household.merge",
+        action="registry.household.merge",
         target=target,
         after={"source": source.pk, "members": [r.pk for r in moving]},
     )
@@ -643,18 +605,19 @@ def household_merge(
 def resident_reveal_id(*, actor, resident: Resident) -> str:
     """The full ID number of one resident, for a permitted user; every reveal is logged."""
     require(actor, perms.REVEAL_ID, resident)
-    audit_record(actor=actor, action="reveal.id_number", target=resident)
+    audit_record(actor=actor, action="registry.resident.reveal_id", target=resident)
     return resident.id_number or ""
 
 
 @transaction.atomic
-def phone_reveal(*, actor, phone: ContactPhone) -> str:
-    """The full number of one phone, for a permitted user. The audit row says what was revealed (masked) and whose
-    it is by itself, so it still reads right after the phone is changed or deleted."""
+def phone_reveal(*, actor, phone: ContactPhone, purpose: Literal["show", "call"] = "show") -> str:
+    """The full number of one phone, for a permitted user, to show it or to hand it to the dialer (`purpose`: two
+    actions in the log). The audit row says what was revealed (masked) and whose it is by itself, so it still
+    reads right after the phone is changed or deleted."""
     require(actor, perms.REVEAL_PHONE, phone)
     audit_record(
         actor=actor,
-        action="reveal.phone",
+        action={"show": "registry.phone.reveal", "call": "registry.phone.call"}[purpose],
         target=phone.resident,
         after={
             "phone": phone.pk,
@@ -682,7 +645,6 @@ DEFAULT_FLAGS = [
     ("party_member", "党员", False, False),
     ("veteran", "退役军人", False, False),
 ]
-FLAG_FIELDS = ("code", "name", "emergency", "has_level", "sort")
 
 
 def town_flags_seed(*, town) -> list[FlagType]:
@@ -723,5 +685,5 @@ def flag_type_save(
             raise ValidationError({"code": _("This code is taken.")})
         flag = FlagType(town_id=actor.town_id, code=code)
     flag.name, flag.emergency, flag.has_level, flag.sort = name, emergency, has_level, sort
-    audit_save(actor=actor, obj=flag, action_prefix="registry.flag", fields=FLAG_FIELDS)
+    audit_save(actor=actor, obj=flag, action_prefix="registry.flag")
     return flag

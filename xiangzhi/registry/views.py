@@ -133,7 +133,7 @@ def household_export(request):
         rows += 1
     audit_record(
         actor=request.user,
-        action="export.households",
+        action="registry.households.export",
         town=request.user.town,
         # the filters applied, not the raw query string: a stray parameter could carry a phone or ID number
         after={"rows": rows, "filters": {"village": village_id, "group": group_id}},
@@ -457,9 +457,10 @@ def reveal_id(request, pk):
 @require_POST
 def reveal_phone(request, pk):
     phone = _get_or_404(selectors.phone_get, user=request.user, pk=pk, action=perms.REVEAL_PHONE)
-    value = services.phone_reveal(actor=request.user, phone=phone)
+    call = bool(request.GET.get("call"))
+    value = services.phone_reveal(actor=request.user, phone=phone, purpose="call" if call else "show")
     response = render(request, "registry/_revealed.html", {"value": value, "kind": "phone"})
-    if request.GET.get("call") and request.htmx:
+    if call and request.htmx:
         # Tap to call: the number is revealed (and logged) only when the cadre actually calls it.
         response["HX-Redirect"] = f"tel:{value}"
     return vary_on_htmx(response)

@@ -37,7 +37,7 @@ def test_the_admin_gives_a_grid_worker_the_duty_roster_too(client, admin_user, g
 
     assert household_b in Household.objects.restrict(grid, "registry.view")
     assert not Household.objects.restrict(grid, "registry.change").filter(pk=household_b.pk).exists()
-    entry = AuditEntry.objects.get(action="accounts.user.roles")
+    entry = AuditEntry.objects.get(action="accounts.user.set_roles")
     assert entry.before is not None and entry.after is not None
     assert [r["role"] for r in entry.before["roles"]] == ["grid"]
     assert sorted(r["role"] for r in entry.after["roles"]) == ["duty", "grid"]

@@ -293,7 +293,7 @@ def _at(day: int, hour: int = 12):
 def audit_rows(users, other_town_admin):
     """Rows on 1, 2 and 3 May in the auditor's town, and one in another town."""
     rows = [
-        (1, users["admin"], "user.create"),
+        (1, users["admin"], "accounts.user.create"),
         (2, users["cadre"], "registry.household.create"),
         (2, users["cadre"], "registry.resident.reveal_id"),
         (3, users["grid"], "registry.household.update"),
@@ -313,6 +313,8 @@ def _page_actions(client, **query):
 
 def _api_actions(api, **query):
     response = api.get(AUDIT_API, query)
+    if response.status_code == 400:  # a filter that does not hold: nothing listed, the reason said
+        return []
     assert response.status_code == 200, response.content
     return [(e["actor_name"], e["action"]) for e in response.json()["results"]]
 
@@ -335,7 +337,7 @@ def test_auditor_sees_the_town_log_newest_first(auditor_client):
         ("grid", "registry.household.update"),
         ("alice", "registry.resident.reveal_id"),
         ("alice", "registry.household.create"),
-        ("admin", "user.create"),
+        ("admin", "accounts.user.create"),
     ]  # never the other town's row
 
 
@@ -347,22 +349,28 @@ def test_audit_filters_narrow_the_list(auditor_client, auditor_api, client_kind)
         else (lambda **q: _api_actions(auditor_api, **q))
     )
     assert len(actions()) == 4
-    assert {a for _, a in actions(actor="ALICE")} == {
+    assert {a for _, a in actions(actor="alice")} == {
         "registry.household.create",
         "registry.resident.reveal_id",
     }
-    assert actions(action="user.") == [("admin", "user.create")]
-    assert {a for a in actions(action="registry.household")} == {
+    assert actions(action="accounts.user.create") == [("admin", "accounts.user.create")]
+    assert actions(action="accounts") == [("admin", "accounts.user.create")]  # every action of the app
+    assert {a for a in actions(action="registry")} == {
         ("alice", "registry.household.create"),
+        ("alice", "registry.resident.reveal_id"),
         ("grid", "registry.household.update"),
     }
+    assert actions(action="registry.household.create", actor="alice") == [
+        ("alice", "registry.household.create")
+    ]
     assert [a for _, a in actions(since="2024-05-02", until="2024-05-02")] == [
         "registry.resident.reveal_id",
         "registry.household.create",
     ]
     assert actions(since="2024-05-03") == [("grid", "registry.household.update")]
-    assert actions(until="2024-05-01") == [("admin", "user.create")]
-    assert actions(actor="other_admin") == []  # another town's actor: nothing
+    assert actions(until="2024-05-01") == [("admin", "accounts.user.create")]
+    assert actions(actor="other_admin") == []  # another town's account is no choice: nothing, not everything
+    assert actions(action="registry.household") == []  # no such action
 
 
 def test_audit_api_lists_the_town_only(auditor_api):

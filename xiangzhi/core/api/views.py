@@ -1,14 +1,31 @@
 """The audit log over the API, with the page's filters."""
 
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from .. import audit
 from .. import permissions as perms
 from ..filtersets import AuditEntryFilter
 from ..models import AuditEntry
 from .base import RestrictedReadOnlyViewSet
 
+# what changed in one field; `label` is the field's name in the reader's language
+AUDIT_CHANGE = inline_serializer(
+    "AuditChange",
+    fields={
+        "key": serializers.CharField(),
+        "label": serializers.CharField(),
+        "before": serializers.JSONField(),
+        "after": serializers.JSONField(),
+    },
+    many=True,
+)
+
 
 class AuditEntrySerializer(serializers.ModelSerializer):
+    action_label = serializers.SerializerMethodField()
+    changes = serializers.SerializerMethodField()
+
     class Meta:
         model = AuditEntry
         fields = [
@@ -16,6 +33,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "created_at",
             "actor_name",
             "action",
+            "action_label",
             "target_type",
             "target_id",
             "target_repr",
@@ -23,7 +41,16 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "after",
             "ip_address",
             "request_id",
+            "changes",
         ]
+
+    def get_action_label(self, entry) -> str:
+        return audit.action_label(entry.action)
+
+    @extend_schema_field(AUDIT_CHANGE)
+    def get_changes(self, entry) -> list[dict]:
+        """What changed, field by field, with the field's label; values as stored."""
+        return [vars(c) for c in audit.audit_changes(entry)]
 
 
 class AuditEntryViewSet(RestrictedReadOnlyViewSet):

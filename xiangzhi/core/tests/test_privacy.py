@@ -269,7 +269,7 @@ def test_the_raw_tables_hold_no_id_or_phone_number(users, household_a, household
     assert {"registry_resident", "registry_contactphone", "core_auditentry", "registry_searchtoken"} <= tables
     assert {"core_idempotencyrecord", "accounts_user"} <= tables
     assert hits == []
-    export = AuditEntry.objects.filter(action="export.households").latest("pk")
+    export = AuditEntry.objects.filter(action="registry.households.export").latest("pk")
     assert export.after["filters"] == {"village": household_a.village_id, "group": None}
 
 
@@ -304,14 +304,18 @@ def test_a_reveal_returns_the_full_value_and_is_logged(channel, alice, household
     assert response.status_code == 200
     assert head.id_number in _body(response)
     _assert_logged(
-        response, action="reveal.id_number", actor=alice, resident=head, request_id=f"{channel}-id-1"
+        response,
+        action="registry.resident.reveal_id",
+        actor=alice,
+        resident=head,
+        request_id=f"{channel}-id-1",
     )
 
     response = client.post(phone_url, HTTP_HX_REQUEST="true", HTTP_X_REQUEST_ID=f"{channel}-phone-1")
     assert response.status_code == 200
     assert "13812345678" in _body(response)
     entry = _assert_logged(
-        response, action="reveal.phone", actor=alice, resident=head, request_id=f"{channel}-phone-1"
+        response, action="registry.phone.reveal", actor=alice, resident=head, request_id=f"{channel}-phone-1"
     )
     assert entry.after == {
         "phone": phone.pk,
@@ -339,7 +343,7 @@ def test_a_retried_api_reveal_is_a_new_reveal_and_nothing_is_kept(alice, househo
     again = client.post(url, HTTP_IDEMPOTENCY_KEY="same-key")
     assert first.json() == again.json() == {"value": head.id_number}
     assert not again.has_header("Idempotent-Replayed")
-    assert AuditEntry.objects.filter(action="reveal.id_number", actor=alice).count() == 2
+    assert AuditEntry.objects.filter(action="registry.resident.reveal_id", actor=alice).count() == 2
     assert not IdempotencyRecord.objects.filter(user=alice).exists()
 
 
@@ -363,7 +367,13 @@ def test_tap_to_call_reveals_and_logs_then_dials(alice, household_a):
         reverse("registry:reveal_phone", args=[phone.pk]) + "?call=1", HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200 and response["HX-Redirect"] == "tel:13812345678"
-    assert AuditEntry.objects.filter(action="reveal.phone", actor=alice).count() == 1
+    # a call is logged as a call; the "show" button beside the number is logged as a look
+    assert list(AuditEntry.objects.filter(actor=alice).values_list("action", flat=True)) == [
+        "registry.phone.call"
+    ]
+    _client(alice).post(reverse("registry:reveal_phone", args=[phone.pk]), HTTP_HX_REQUEST="true")
+    assert AuditEntry.objects.filter(action="registry.phone.reveal", actor=alice).count() == 1
+    assert AuditEntry.objects.filter(action="registry.phone.call", actor=alice).count() == 1
 
 
 @pytest.mark.parametrize(("role", "may_reveal_phone"), [("grid", True), ("duty", True), ("clerk", False)])
@@ -386,7 +396,7 @@ def test_who_may_not_reveal_gets_404_and_no_id_number(role, may_reveal_phone, us
     if may_reveal_phone:
         assert page.status_code == over_api.status_code == 200
         assert over_api.json()["value"] == "13812345678"
-        assert AuditEntry.objects.filter(actor=user, action="reveal.phone").count() == 2
+        assert AuditEntry.objects.filter(actor=user, action="registry.phone.reveal").count() == 2
     else:
         assert page.status_code == over_api.status_code == 404
         assert not AuditEntry.objects.filter(actor=user).exists()
@@ -416,7 +426,7 @@ def test_a_cadre_finds_a_resident_by_id_fragment(alice, household_a):
 
 @pytest.fixture
 def audit_row(household_a):
-    entry = AuditEntry.objects.filter(action="household.create").get()
+    entry = AuditEntry.objects.filter(action="registry.household.create").get()
     return entry
 
 
@@ -436,7 +446,7 @@ def test_the_model_refuses_to_edit_or_delete_an_audit_row(audit_row):
     with pytest.raises(AppendOnlyError), transaction.atomic():
         AuditEntry.objects.bulk_update([audit_row], ["action"])
     audit_row.refresh_from_db()
-    assert audit_row.action == "household.create"
+    assert audit_row.action == "registry.household.create"
 
 
 @pytest.mark.parametrize(
@@ -456,7 +466,7 @@ def test_the_database_refuses_raw_sql_on_audit_rows(audit_row, sql):
     ):
         cursor.execute(sql, [audit_row.pk])
     # and the row is still there, unchanged; the test's transaction goes on
-    assert AuditEntry.objects.filter(pk=audit_row.pk, action="household.create").exists()
+    assert AuditEntry.objects.filter(pk=audit_row.pk, action="registry.household.create").exists()
     assert AuditEntry.objects.get(pk=audit_row.pk).after == audit_row.after
 
 
@@ -518,10 +528,10 @@ def test_the_auditors_log_pages_and_api_show_no_number(users, household_a, house
     scanned = {}
     for url in (
         reverse("core:audit"),
-        reverse("core:audit") + "?action=reveal.id_number",
+        reverse("core:audit") + "?action=registry.resident.reveal_id",
         reverse("core:audit") + "?page=2",
         "/api/v1/audit/",
-        "/api/v1/audit/?action=resident.update",
+        "/api/v1/audit/?action=registry.resident.update",
     ):
         response = auditor.get(url)
         assert response.status_code in (200, 404), url
@@ -530,7 +540,7 @@ def test_the_auditors_log_pages_and_api_show_no_number(users, household_a, house
         scanned[f"/api/v1/audit/{entry_id}/"] = _body(auditor.get(f"/api/v1/audit/{entry_id}/"))
 
     # then the rows are there, and none holds an ID or phone number in full
-    assert "resident.update" in scanned[reverse("core:audit")]
-    assert AuditEntry.objects.filter(action__startswith="reveal.").count() >= 4
+    assert "registry.resident.update" in scanned[reverse("core:audit")]
+    assert AuditEntry.objects.filter(action__contains=".reveal").count() >= 4
     leaks = {url: found for url, body in scanned.items() if (found := _leaks(body, secrets))}
     assert leaks == {}

@@ -252,14 +252,21 @@ class PhoneRevealView(RestrictedAPIView):
     permissions = {"POST": perms.REVEAL_PHONE}
     idempotent = False  # never keep a full number for a replay; a retried reveal is a new one, logged again
 
-    @extend_schema(request=None, responses=s.RevealSerializer)
+    @extend_schema(
+        request=None,
+        parameters=[
+            OpenApiParameter("call", bool, description="the number goes to the dialer (logged as a call)")
+        ],
+        responses=s.RevealSerializer,
+    )
     def post(self, request, pk):
         phone = (
             ContactPhone.objects.restrict(request.user, perms.REVEAL_PHONE)
             .select_related("resident")
             .get(pk=pk)
         )
-        return Response({"value": services.phone_reveal(actor=request.user, phone=phone)})
+        purpose = "call" if request.query_params.get("call") else "show"
+        return Response({"value": services.phone_reveal(actor=request.user, phone=phone, purpose=purpose)})
 
 
 class SearchView(RestrictedAPIView):

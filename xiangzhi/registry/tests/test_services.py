@@ -34,7 +34,7 @@ def test_resident_add_derives_birth_and_sex_and_audits(alice, household_a):
     )
     # then
     assert (r.birth_date, r.sex) == (datetime.date(2020, 5, 6), "M")
-    entry = AuditEntry.objects.get(action="resident.add", target_id=str(r.pk))
+    entry = AuditEntry.objects.get(action="registry.resident.add", target_id=str(r.pk))
     assert entry.actor == alice
     assert entry.after["id_number"].count("*") == 8  # masked in the audit row
     assert SearchToken.objects.filter(resident=r).exists()
@@ -120,7 +120,9 @@ def test_death_ends_membership_keeps_the_resident_and_clears_head(alice, househo
     assert "张三" not in current(household_a)
     ended = Membership.objects.get(resident=head)
     assert ended.ended_at is not None and ended.end_reason == "deceased"
-    assert AuditEntry.objects.filter(action="membership.end.deceased", target_id=str(head.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action="registry.membership.end_deceased", target_id=str(head.pk)
+    ).exists()
     with pytest.raises(ValidationError):
         services.membership_end(actor=alice, resident=head, reason="deceased")
 
@@ -190,7 +192,7 @@ def test_move_between_households(admin_user, household_a, household_b):
     son = household_a.residents.get(name="张小明")
     services.resident_move(actor=admin_user, resident=son, household=household_b, relationship="other")
     assert current(household_b)["张小明"] == "other"
-    assert AuditEntry.objects.filter(action="resident.move").count() == 1
+    assert AuditEntry.objects.filter(action="registry.resident.move").count() == 1
     with pytest.raises(ValidationError):
         services.resident_move(actor=admin_user, resident=son, household=household_b, relationship="other")
 
@@ -201,7 +203,7 @@ def test_update_keeps_id_when_not_given_and_reindexes(alice, household_a):
     update_resident(alice, head, name="张叁", phones=[services.PhoneInput(number="13700000000")])
     head.refresh_from_db()
     assert head.name == "张叁" and head.id_number == number
-    entry = AuditEntry.objects.get(action="resident.update")
+    entry = AuditEntry.objects.get(action="registry.resident.update")
     assert entry.before["name"] == "张三" and entry.after["name"] == "张叁"
     from xiangzhi.registry.search import search
 
@@ -244,7 +246,7 @@ def test_phone_and_flag_changes_are_in_the_audit_row_masked(alice, household_a):
             services.FlagInput(flag=FlagType.objects.get(code="dibao")),
         ],
     )
-    entry = AuditEntry.objects.get(action="resident.update", target_id=str(mother.pk))
+    entry = AuditEntry.objects.get(action="registry.resident.update", target_id=str(mother.pk))
     assert entry.before["phones"] == [
         {"number": "158****3333", "holder": "child", "holder_name": "张小明", "priority": 1}
     ]
@@ -342,7 +344,7 @@ def test_a_phone_reveal_still_points_at_the_phone_after_an_edit(alice, household
     )
     # then the phone kept its id, and the reveal's audit row resolves and says what was revealed
     assert mother.phones.order_by("priority").first().pk == phone.pk
-    entry = AuditEntry.objects.get(action="reveal.phone")
+    entry = AuditEntry.objects.get(action="registry.phone.reveal")
     assert Resident.objects.get(pk=entry.target_id) == mother
     assert ContactPhone.objects.filter(pk=entry.after["phone"], resident=mother).exists()
     assert entry.after | {"phone": None} == {

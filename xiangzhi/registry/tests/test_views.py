@@ -166,7 +166,7 @@ def test_add_resident_through_the_page(cadre_client, household_a):
     r = Resident.objects.get(name="张新")
     assert r.phones.get().number == "13900002222"
     assert AuditEntry.objects.filter(
-        action="resident.add", target_id=str(r.pk), actor__username="alice"
+        action="registry.resident.add", target_id=str(r.pk), actor__username="alice"
     ).exists()
 
 
@@ -280,7 +280,7 @@ def test_export_is_masked_scoped_audited_and_formula_safe(cadre_client, admin_us
     text = response.content.decode("utf-8-sig")
     assert "A-001" in text and "B-001" not in text
     assert "138****5678" in text and "13812345678" not in text
-    assert AuditEntry.objects.filter(action="export.households", actor_name="alice").count() == 1
+    assert AuditEntry.objects.filter(action="registry.households.export", actor_name="alice").count() == 1
     assert (
         cadre_client.get(
             reverse("registry:household_export"), {"village": household_b.village_id}

@@ -71,7 +71,10 @@ class Command(BaseCommand):
             if role == Role.GRID:
                 assignment.groups.set(first_groups)
         audit_record(
-            actor=None, action="demo_town.create", target=town, after={"accounts": len(DEMO_ACCOUNTS)}
+            actor=None,
+            action="registry.demo_town.create",
+            target=town,
+            after={"accounts": len(DEMO_ACCOUNTS)},
         )
 
     def print_logins(self):
