@@ -19,12 +19,9 @@ from .models import (
 )
 
 
-def household_list(*, user, village_id=None, group_id=None):
+def household_list(*, user):
+    """The households the user may view, for the list page and its export (narrowed by `HouseholdFilter`)."""
     qs = Household.objects.restrict(user, perms.VIEW).select_related("village", "group", "head")
-    if village_id:
-        qs = qs.filter(village_id=village_id)
-    if group_id:
-        qs = qs.filter(group_id=group_id)
     return qs.annotate(
         member_count=Count("memberships", filter=Q(memberships__ended_at__isnull=True))
     ).order_by("number")

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from xiangzhi.areas.selectors import area_filter, groups_for, villages_for
+from xiangzhi.areas.filtersets import AreaFilter
+from xiangzhi.areas.selectors import groups_for, villages_for
 from xiangzhi.core.audit import audit_record
 from xiangzhi.core.idempotency import idempotent_form
 from xiangzhi.core.pages import apply_errors, form_saved, render_page_or_fragment, requires, vary_on_htmx
@@ -22,6 +23,7 @@ from xiangzhi.core.permissions import can
 from . import permissions as perms
 from . import search as search_module
 from . import selectors, services
+from .filtersets import HouseholdFilter
 from .forms import (
     PHONE_SLOTS,
     ChangeHeadForm,
@@ -42,19 +44,9 @@ def _get_or_404(fn, **kwargs):
         raise Http404 from None
 
 
-def _area_filter(request) -> tuple[int | None, int | None]:
-    """The ?village= and ?group= of a list, dashboard or export; one outside the user's area is a 404."""
-    return _get_or_404(
-        area_filter,
-        user=request.user,
-        village=request.GET.get("village"),
-        group=request.GET.get("group"),
-    )
-
-
 @requires(perms.VIEW)
 def home(request):
-    village_id, group_id = _area_filter(request)
+    village_id, group_id = AreaFilter(request.GET, request=request).area()
     villages = villages_for(user=request.user)
     groups = groups_for(user=request.user, village_id=village_id) if village_id else []
     stats = selectors.dashboard(user=request.user, village_id=village_id, group_id=group_id)
@@ -79,11 +71,16 @@ def search(request):
     return render_page_or_fragment(request, "registry/search.html", "registry/_search_results.html", context)
 
 
+def _household_filter(request) -> HouseholdFilter:
+    """The list's filters, as in the API; an area the user may not view is a 404 (raised when first read)."""
+    return HouseholdFilter(request.GET, queryset=selectors.household_list(user=request.user), request=request)
+
+
 @requires(perms.VIEW)
 def household_list(request):
-    village_id, group_id = _area_filter(request)
-    households = selectors.household_list(user=request.user, village_id=village_id, group_id=group_id)
-    page = Paginator(households, 50).get_page(request.GET.get("page"))
+    filterset = _household_filter(request)
+    village_id, _group_id = filterset.area()
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -107,8 +104,9 @@ def _cell(value) -> str:
 @requires(perms.VIEW)
 def household_export(request):
     """The household roster as CSV for Excel (UTF-8 with BOM); numbers masked; every export is audited."""
-    village_id, group_id = _area_filter(request)
-    households = selectors.household_list(user=request.user, village_id=village_id, group_id=group_id)
+    filterset = _household_filter(request)
+    village_id, group_id = filterset.area()
+    households = filterset.qs
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="households-{timezone.localdate():%Y%m%d}.csv"'
     response.write("\ufeff")

@@ -2,7 +2,6 @@
 
 import contextlib
 
-import django_filters
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -11,15 +10,15 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from xiangzhi.areas.models import Village, VillageGroup
-from xiangzhi.areas.selectors import area_filter, groups_for
+from xiangzhi.areas.filtersets import AreaFilter
+from xiangzhi.areas.selectors import groups_for
 from xiangzhi.core.api.base import RestrictedAPIView, RestrictedViewSetMixin
-from xiangzhi.core.filtersets import in_scope
 from xiangzhi.core.permissions import can
 
 from .. import permissions as perms
 from .. import search as search_module
 from .. import selectors, services
+from ..filtersets import HouseholdFilter, ResidentFilter
 from ..idnumber import is_ascii_digits
 from ..models import ContactPhone, Household, Resident, ResidentFlag
 from . import serializers as s
@@ -43,23 +42,6 @@ def _duplicate_id_refused(request):
         if household is not None:
             detail["existing_household"] = reverse("household-detail", args=[household], request=request)
         raise ValidationError(detail) from None
-
-
-class HouseholdFilter(django_filters.FilterSet):
-    village = django_filters.ModelChoiceFilter(queryset=in_scope(Village, perms.VIEW))
-    group = django_filters.ModelChoiceFilter(queryset=in_scope(VillageGroup, perms.VIEW))
-
-    class Meta:
-        model = Household
-        fields = ["village", "group", "status", "number"]
-
-
-class ResidentFilter(django_filters.FilterSet):
-    household = django_filters.ModelChoiceFilter(queryset=in_scope(Household, perms.VIEW))
-
-    class Meta:
-        model = Resident
-        fields = ["household", "sex", "residence_status", "id_status"]
 
 
 def _phones_input(data):
@@ -281,11 +263,7 @@ class DashboardView(RestrictedAPIView):
     )
     def get(self, request):
         # as the dashboard page: a filter that names no village or group the user may view is a 404
-        village, group = area_filter(
-            user=request.user,
-            village=request.query_params.get("village"),
-            group=request.query_params.get("group"),
-        )
+        village, group = AreaFilter(request.query_params, request=request).area()
         stats = selectors.dashboard(user=request.user, village_id=village, group_id=group)
         stats["flags"] = [{"code": f.code, "name": f.name, "count": n} for f, n in stats["flags"]]
         stats["by_status"] = [{"status": str(label), "count": n} for label, n in stats["by_status"]]
