@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
 from .permissions import can
@@ -54,6 +54,21 @@ def form_saved(request, form, save, done: str | None = None) -> bool:
     if done:
         messages.success(request, done)
     return True
+
+
+def form_page(
+    request, form, save, *, success, done: str | None = None, template="core/form.html", context=None
+):
+    """The whole of a service-backed form page, so a view states only its form, its service, where to go and what
+    to say. A GET or an invalid POST renders `template` with `form` and `context`; a valid POST calls
+    `save(**form.cleaned_data)` (the service), flashes `done` and redirects (post/redirect/get) to `success`: a
+    URL, or a callable given what `save` returned (the new household, say). A service's ValidationError lands on
+    the form (`form_saved`); a record out of scope raises on to `NotFoundMiddleware`, a 404. `context` may be
+    filled in by `save` before it raises, as it is rendered afterwards."""
+    saved = []
+    if form_saved(request, form, lambda **data: saved.append(save(**data)), done):
+        return redirect(success(saved[0]) if callable(success) else success)
+    return render(request, template, {"form": form, **(context or {})})
 
 
 HTMX_VARY = ("HX-Request", "HX-History-Restore-Request")

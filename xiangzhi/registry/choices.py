@@ -62,5 +62,10 @@ class PhoneHolder(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-# What a resident's status may be set to directly; death and moving out end the membership instead.
-LIVING_RESIDENCE_CHOICES = ResidenceStatus.choices[:3]
+# Living here: at home, or away for work or school but still of the town. The one definition; `Resident.living_here`
+# filters by it. It is also what a resident's status may be set to directly: death and moving out end the
+# membership instead.
+LIVING_HERE = (ResidenceStatus.AT_HOME, ResidenceStatus.MIGRANT, ResidenceStatus.STUDYING)
+LIVING_RESIDENCE_CHOICES = [
+    (value, label) for value, label in ResidenceStatus.choices if value in LIVING_HERE
+]

@@ -1,9 +1,11 @@
 """A realistic, deterministic demo town (and county-scale data for benchmarks).
 
 The reference town is 宝兴镇 of the BRIEF: 6,975 households and 26,551 residents in 15 villages and communities
-of 120 groups. Rows are written in bulk (this is seed data, not user writes), with the same encryption, blind
-indexes and search keys as the services produce. A million residents (a county) take a few minutes: most rows go
-through the DB-API as plain tuples (COPY on PostgreSQL) rather than model instances.
+of 120 groups. Two parts: the generator (`Generator`: plain `FakeHousehold`/`Person` values, deterministic for a
+seed, no database) and the bulk loader (`build_town`, `_write_batch`: rows written in bulk, as this is seed data,
+not user writes, with the same encryption, blind indexes and search keys as the services produce — a test pins
+the keys). A million residents (a county) take a few minutes: most rows go through the DB-API as plain tuples
+(COPY on PostgreSQL) rather than model instances.
 """
 
 import contextlib
@@ -83,6 +85,20 @@ class Person:
     flags: list[tuple[str, int | None]] = field(default_factory=list)
 
 
+@dataclass
+class FakeHousehold:
+    number: str
+    address: str
+    house_number: str
+    latitude: float
+    longitude: float
+    confirmed_days_ago: int
+    people: list[Person]
+
+
+# ----------------------------------------------------------------------------------------------- the generator
+
+
 class Generator:
     def __init__(self, seed: int, today: datetime.date):
         self.rnd = random.Random(seed)
@@ -121,6 +137,22 @@ class Generator:
             if number not in self.phones:
                 self.phones.add(number)
                 return number
+
+    def household(
+        self, *, number: str, village_name: str, group_name: str, house_index: int, center, size: int
+    ) -> FakeHousehold:
+        """One household of `size` people at its place (the village's centre, its group), as plain values."""
+        lat, lon = center
+        house_no = f"{house_index}号"
+        return FakeHousehold(
+            number=number,
+            address=f"{village_name}{group_name}{house_no}",
+            house_number=house_no,
+            latitude=round(lat + self.rnd.uniform(-0.01, 0.01), 6),
+            longitude=round(lon + self.rnd.uniform(-0.01, 0.01), 6),
+            confirmed_days_ago=self.rnd.randint(0, 400),
+            people=self.family(size),
+        )
 
     def household_sizes(self, households: int, residents: int) -> list[int]:
         sizes = self.rnd.choices([1, 2, 3, 4, 5, 6, 7], weights=[11, 22, 22, 22, 14, 7, 2], k=households)
@@ -261,6 +293,9 @@ class Generator:
                 head.flags.append(("relapse_watch", None))
         if elderly and len(people) <= 2 and rnd.random() < 0.04:
             elderly[0].flags.append(("tekun", None))
+
+
+# ----------------------------------------------------------------------------------------------- the bulk loader
 
 
 @functools.cache
@@ -458,29 +493,38 @@ def _inserters() -> dict[str, _RawInsert]:
 
 
 def _write_batch(gen, town, placement, centers, sizes, offset, flag_ids, created, inserters, keys):
-    rnd = gen.rnd
-    house_rows, families = [], []
-    for k, size in enumerate(sizes):
-        index = offset + k
-        group, house_index = placement[k]
-        lat, lon = centers[group.village_id]
-        house_no = f"{house_index}号"
-        house_rows.append(
-            Household(
-                town=town,
-                village_id=group.village_id,
-                group=group,
-                number=f"{town.code[:9]}{index + 1:06d}",
-                address=f"{group.village.name}{group.name}{house_no}",
-                house_number=house_no,
-                latitude=round(lat + rnd.uniform(-0.01, 0.01), 6),
-                longitude=round(lon + rnd.uniform(-0.01, 0.01), 6),
-                created_at=created,
-                confirmed_at=created - datetime.timedelta(days=rnd.randint(0, 400)),
-            )
+    fakes = [
+        gen.household(
+            number=f"{town.code[:9]}{offset + k + 1:06d}",
+            village_name=group.village.name,
+            group_name=group.name,
+            house_index=house_index,
+            center=centers[group.village_id],
+            size=size,
         )
-        families.append(gen.family(size))
-    house_rows = Household.objects.bulk_create(house_rows)
+        for k, ((group, house_index), size) in enumerate(zip(placement, sizes, strict=True))
+    ]
+    _load_batch(town, [group for group, _ in placement], fakes, flag_ids, created, inserters, keys)
+
+
+def _load_batch(town, groups, fakes: list[FakeHousehold], flag_ids, created, inserters, keys) -> None:
+    """Write generated households (each in its group) and everything of their people: no randomness here."""
+    house_rows = Household.objects.bulk_create(
+        Household(
+            town=town,
+            village_id=group.village_id,
+            group=group,
+            number=fake.number,
+            address=fake.address,
+            house_number=fake.house_number,
+            latitude=fake.latitude,
+            longitude=fake.longitude,
+            created_at=created,
+            confirmed_at=created - datetime.timedelta(days=fake.confirmed_days_ago),
+        )
+        for group, fake in zip(groups, fakes, strict=True)
+    )
+    families = [fake.people for fake in fakes]
     resident_rows, id_blinds = [], []
     for household, family in zip(house_rows, families, strict=True):
         for p in family:

@@ -8,6 +8,7 @@ from xiangzhi.core.forms import DateInput
 from xiangzhi.core.permissions import can
 
 from . import permissions as perms
+from . import selectors
 from .choices import LIVING_RESIDENCE_CHOICES, MembershipEnd, PhoneHolder, Relationship, Sex
 from .models import FlagType, Household
 from .services import FlagInput, PhoneInput
@@ -83,7 +84,6 @@ class ResidentForm(forms.Form):
     def __init__(self, *args, user, editing=False, phone_slots=PHONE_SLOTS, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["flags"].queryset = FlagType.objects.restrict(user, perms.VIEW)
-        self.may_see_ids = can(user, perms.REVEAL_ID)
         self.phone_slots = phone_slots
         for i in range(1, phone_slots + 1):
             self.fields[f"phone_{i}"] = forms.CharField(
@@ -101,8 +101,9 @@ class ResidentForm(forms.Form):
         if editing:
             del self.fields["relationship"]
             self.fields["id_number"].help_text = _("leave empty to keep the number on record")
-        if not self.may_see_ids:
-            # Shop clerks and grid workers never handle ID numbers.
+        if not can(user, perms.REVEAL_ID):
+            # No field for what the user may not see (shop clerks, grid workers); the service ignores an ID
+            # number from them anyway.
             del self.fields["id_number"]
 
     def phone_inputs(self) -> list[PhoneInput]:
@@ -130,7 +131,7 @@ class ResidentForm(forms.Form):
             "name": data["name"],
             "sex": data.get("sex") or "",
             "birth_date": data.get("birth_date"),
-            "id_number": (data.get("id_number") or "").strip() or None if self.may_see_ids else None,
+            "id_number": (data.get("id_number") or "").strip() or None,
             "no_id_reason": data.get("no_id_reason", ""),
             "residence_status": data["residence_status"],
             "notes": data.get("notes", ""),
@@ -149,6 +150,13 @@ class MembershipEndForm(forms.Form):
     note = forms.CharField(label=_("note"), max_length=200, required=False)
 
 
+def _target_household(user, number: str) -> Household:
+    try:
+        return selectors.household_target(user=user, number=number)
+    except Household.DoesNotExist:
+        raise forms.ValidationError(_("No household with this number in your area.")) from None
+
+
 class MoveForm(forms.Form):
     household_number = forms.CharField(label=_("move to household number"), max_length=32)
     relationship = forms.ChoiceField(
@@ -160,11 +168,7 @@ class MoveForm(forms.Form):
         self.user = user
 
     def clean_household_number(self):
-        number = self.cleaned_data["household_number"].strip()
-        household = Household.objects.restrict(self.user, perms.CHANGE).filter(number=number).first()
-        if household is None:
-            raise forms.ValidationError(_("No household with this number in your area."))
-        return household
+        return _target_household(self.user, self.cleaned_data["household_number"])
 
 
 class ChangeHeadForm(forms.Form):
@@ -230,13 +234,7 @@ class MergeForm(forms.Form):
         self.user = user
 
     def clean_source_number(self):
-        number = self.cleaned_data["source_number"].strip()
-        household = (
-            Household.objects.restrict(self.user, perms.CHANGE).filter(number=number, status="active").first()
-        )
-        if household is None:
-            raise forms.ValidationError(_("No household with this number in your area."))
-        return household
+        return _target_household(self.user, self.cleaned_data["source_number"])
 
 
 class FlagTypeForm(forms.Form):

@@ -16,6 +16,7 @@ from xiangzhi.core.models import Town, TownScopedModel
 from xiangzhi.core.scoping import Scope
 
 from .choices import (
+    LIVING_HERE,
     HouseholdStatus,
     IdStatus,
     MembershipEnd,
@@ -99,9 +100,16 @@ class Resident(TownScopedModel):
     def id_number_masked(self) -> str:
         return mask_id_number(self.id_number)
 
+    @staticmethod
+    def living_here(prefix: str = "") -> Q:
+        """Residents who live here (`choices.LIVING_HERE`); `prefix` reaches them from another model
+        ("resident__")."""
+        return Q(**{f"{prefix}residence_status__in": LIVING_HERE})
+
     @property
     def is_active(self) -> bool:
-        return self.residence_status not in (ResidenceStatus.MOVED_OUT, ResidenceStatus.DECEASED)
+        """Lives here (`choices.LIVING_HERE`): not dead, not moved away."""
+        return self.residence_status in LIVING_HERE
 
     def age_on(self, day) -> int | None:
         if not self.birth_date:

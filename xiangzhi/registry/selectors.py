@@ -8,7 +8,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from . import permissions as perms
-from .choices import HouseholdStatus, ResidenceStatus
+from .choices import LIVING_RESIDENCE_CHOICES, HouseholdStatus, ResidenceStatus
 from .models import (
     ContactPhone,
     FlagType,
@@ -19,12 +19,9 @@ from .models import (
 )
 
 
-def household_list(*, user, village_id=None, group_id=None):
+def household_list(*, user):
+    """The households the user may view, for the list page and its export (narrowed by `HouseholdFilter`)."""
     qs = Household.objects.restrict(user, perms.VIEW).select_related("village", "group", "head")
-    if village_id:
-        qs = qs.filter(village_id=village_id)
-    if group_id:
-        qs = qs.filter(group_id=group_id)
     return qs.annotate(
         member_count=Count("memberships", filter=Q(memberships__ended_at__isnull=True))
     ).order_by("number")
@@ -44,11 +41,24 @@ def resident_get(*, user, pk, action=perms.VIEW) -> Resident:
     )
 
 
-def household_of_resident(*, user, pk) -> int | None:
-    """The household of a resident the user may view (the holder of a duplicate ID number); None out of scope."""
+def household_get(*, user, pk, action=perms.VIEW) -> Household:
+    """One household, without its members (a write's target); `household_card` reads the whole card."""
+    return Household.objects.restrict(user, action).select_related("village", "group", "head").get(pk=pk)
+
+
+def household_target(*, user, number: str | None = None, pk=None) -> Household:
+    """The other household of a move or a merge, named by its number (the pages) or its id (the API): an active
+    household the user may change. Out of scope, closed or absent raises DoesNotExist."""
+    households = Household.objects.restrict(user, perms.CHANGE).filter(status=HouseholdStatus.ACTIVE)
+    return households.get(number=number.strip()) if number is not None else households.get(pk=pk)
+
+
+def duplicate_id_household(*, user, error) -> int | None:
+    """What a user is told about an ID number already registered (`services.DuplicateIdNumber`): the holder's
+    household when the user may view the holder, else nothing — not even that the holder is out of scope."""
     return (
         Resident.objects.restrict(user, perms.VIEW)
-        .filter(pk=pk)
+        .filter(pk=error.existing.pk)
         .values_list("household_id", flat=True)
         .first()
     )
@@ -138,12 +148,8 @@ AGE_BANDS = [(0, 6), (7, 17), (18, 34), (35, 59), (60, 69), (70, 79), (80, 200)]
 def dashboard(*, user, village_id=None, group_id=None) -> dict:
     """Counts for the user's part of the town, optionally narrowed to a village or group."""
     households = Household.objects.restrict(user, perms.VIEW).filter(status=HouseholdStatus.ACTIVE)
-    residents = Resident.objects.restrict(user, perms.VIEW).exclude(
-        residence_status__in=[ResidenceStatus.DECEASED, ResidenceStatus.MOVED_OUT]
-    )
-    flags = ResidentFlag.objects.restrict(user, perms.VIEW).exclude(
-        resident__residence_status__in=[ResidenceStatus.DECEASED, ResidenceStatus.MOVED_OUT]
-    )
+    residents = Resident.objects.restrict(user, perms.VIEW).filter(Resident.living_here())
+    flags = ResidentFlag.objects.restrict(user, perms.VIEW).filter(Resident.living_here("resident__"))
     if village_id:
         households = households.filter(village_id=village_id)
         residents = residents.filter(household__village_id=village_id)
@@ -179,11 +185,7 @@ def dashboard(*, user, village_id=None, group_id=None) -> dict:
     return {
         "households": households.count(),
         "residents": sum(by_status.values()),
-        "by_status": [
-            (label, by_status.get(value, 0))
-            for value, label in ResidenceStatus.choices
-            if value in (ResidenceStatus.AT_HOME, ResidenceStatus.MIGRANT, ResidenceStatus.STUDYING)
-        ],
+        "by_status": [(label, by_status.get(value, 0)) for value, label in LIVING_RESIDENCE_CHOICES],
         "pyramid": list(reversed(pyramid)),
         "flags": [(f, flag_counts.get(f.pk, 0)) for f in flag_types(user=user)],
     }

@@ -20,7 +20,7 @@ from xiangzhi.core.scoping import require
 
 from . import permissions as perms
 from . import search
-from .choices import HouseholdStatus, IdStatus, MembershipEnd, Relationship, ResidenceStatus
+from .choices import LIVING_HERE, HouseholdStatus, IdStatus, MembershipEnd, Relationship, ResidenceStatus
 from .idnumber import normalize_phone, parse_id_number
 from .models import (
     ContactPhone,
@@ -66,11 +66,8 @@ def _check_free_text(**texts: str) -> None:
         raise ValidationError(errors, code="number_in_text")
 
 
-_LIVING_HERE = (ResidenceStatus.AT_HOME, ResidenceStatus.MIGRANT, ResidenceStatus.STUDYING)
-
-
 def _check_residence(status: str) -> None:
-    if status not in _LIVING_HERE:
+    if status not in LIVING_HERE:
         raise ValidationError(
             {"residence_status": _("Record a death or a move out of the town as the end of the membership.")}
         )
@@ -282,6 +279,9 @@ def resident_add(
             {"relationship": _("The household already has a head; change the head instead.")}
         )
     _check_residence(residence_status)
+    if not can(actor, perms.REVEAL_ID):
+        # Who may not see ID numbers may not enter one either (grid workers, clerks): whatever came is ignored.
+        id_number = None
     id_status, number, blind, sex, birth_date = _clean_identity(
         id_number=id_number, no_id_reason=no_id_reason, sex=sex, birth_date=birth_date
     )

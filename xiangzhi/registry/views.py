@@ -13,15 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from xiangzhi.areas.selectors import area_filter, groups_for, villages_for
+from xiangzhi.areas.filtersets import AreaFilter
+from xiangzhi.areas.selectors import groups_for, villages_for
 from xiangzhi.core.audit import audit_record
 from xiangzhi.core.idempotency import idempotent_form
-from xiangzhi.core.pages import apply_errors, form_saved, render_page_or_fragment, requires, vary_on_htmx
+from xiangzhi.core.pages import form_page, render_page_or_fragment, requires, vary_on_htmx
 from xiangzhi.core.permissions import can
 
 from . import permissions as perms
 from . import search as search_module
 from . import selectors, services
+from .filtersets import HouseholdFilter
 from .forms import (
     PHONE_SLOTS,
     ChangeHeadForm,
@@ -42,19 +44,9 @@ def _get_or_404(fn, **kwargs):
         raise Http404 from None
 
 
-def _area_filter(request) -> tuple[int | None, int | None]:
-    """The ?village= and ?group= of a list, dashboard or export; one outside the user's area is a 404."""
-    return _get_or_404(
-        area_filter,
-        user=request.user,
-        village=request.GET.get("village"),
-        group=request.GET.get("group"),
-    )
-
-
 @requires(perms.VIEW)
 def home(request):
-    village_id, group_id = _area_filter(request)
+    village_id, group_id = AreaFilter(request.GET, request=request).area()
     villages = villages_for(user=request.user)
     groups = groups_for(user=request.user, village_id=village_id) if village_id else []
     stats = selectors.dashboard(user=request.user, village_id=village_id, group_id=group_id)
@@ -79,11 +71,16 @@ def search(request):
     return render_page_or_fragment(request, "registry/search.html", "registry/_search_results.html", context)
 
 
+def _household_filter(request) -> HouseholdFilter:
+    """The list's filters, as in the API; an area the user may not view is a 404 (raised when first read)."""
+    return HouseholdFilter(request.GET, queryset=selectors.household_list(user=request.user), request=request)
+
+
 @requires(perms.VIEW)
 def household_list(request):
-    village_id, group_id = _area_filter(request)
-    households = selectors.household_list(user=request.user, village_id=village_id, group_id=group_id)
-    page = Paginator(households, 50).get_page(request.GET.get("page"))
+    filterset = _household_filter(request)
+    village_id, _group_id = filterset.area()
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -107,8 +104,9 @@ def _cell(value) -> str:
 @requires(perms.VIEW)
 def household_export(request):
     """The household roster as CSV for Excel (UTF-8 with BOM); numbers masked; every export is audited."""
-    village_id, group_id = _area_filter(request)
-    households = selectors.household_list(user=request.user, village_id=village_id, group_id=group_id)
+    filterset = _household_filter(request)
+    village_id, group_id = filterset.area()
+    households = filterset.qs
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="households-{timezone.localdate():%Y%m%d}.csv"'
     response.write("\ufeff")
@@ -156,45 +154,37 @@ def household_card(request, pk):
     )
 
 
+def _household_url(pk) -> str:
+    return reverse("registry:household", args=[pk])
+
+
 @requires(perms.CHANGE)
 @idempotent_form
 def household_create(request):
-    form = HouseholdForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            household = services.household_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Household created. Add its head now."))
-            return redirect("registry:resident_add", pk=household.pk)
-    return render(request, "core/form.html", {"form": form, "title": _("New household")})
+    return form_page(
+        request,
+        HouseholdForm(request.POST or None, user=request.user),
+        lambda **data: services.household_create(actor=request.user, **data),
+        success=lambda household: reverse("registry:resident_add", args=[household.pk]),
+        done=_("Household created. Add its head now."),
+        context={"title": _("New household")},
+    )
 
 
 @requires(perms.CHANGE)
 def household_edit(request, pk):
-    card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
-    household = card.household
+    household = selectors.household_get(user=request.user, pk=pk, action=perms.CHANGE)
     initial = {
         f: getattr(household, f) for f in ("group", "address", "house_number", "latitude", "longitude")
     }
-    form = HouseholdForm(request.POST or None, user=request.user, editing=True, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.household_update(actor=request.user, household=household, **form.cleaned_data)
-        except (ValidationError, ObjectDoesNotExist) as exc:
-            if isinstance(exc, ObjectDoesNotExist):
-                raise Http404 from None
-            apply_errors(form, exc)
-        else:
-            return redirect("registry:household", pk=pk)
-    return render(
+    return form_page(
         request,
-        "core/form.html",
-        {
-            "form": form,
+        HouseholdForm(request.POST or None, user=request.user, editing=True, initial=initial),
+        lambda **data: services.household_update(actor=request.user, household=household, **data),
+        success=_household_url(pk),
+        context={
             "title": _("Edit household %(n)s") % {"n": household.number},
-            "cancel_url": reverse("registry:household", args=[household.pk]),
+            "cancel_url": _household_url(pk),
         },
     )
 
@@ -202,55 +192,67 @@ def household_edit(request, pk):
 @requires(perms.CHANGE)
 @require_POST
 def household_confirm(request, pk):
-    card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
-    _get_or_404(services.household_confirm, actor=request.user, household=card.household)
+    household = selectors.household_get(user=request.user, pk=pk, action=perms.CHANGE)
+    services.household_confirm(actor=request.user, household=household)
     messages.success(request, _("Marked as checked with the family today."))
     return redirect("registry:household", pk=pk)
+
+
+def _resident_form_page(request, form, save, *, success, done, context):
+    """`form_page` for a resident's form: an ID number registered to someone else is refused on its field, with a
+    link to the holder's household for a user who may view it (`selectors.duplicate_id_household` decides)."""
+    context = {"duplicate_household": None, **context}
+
+    def run(**data):
+        try:
+            return save(**data)
+        except services.DuplicateIdNumber as exc:
+            context["duplicate_household"] = selectors.duplicate_id_household(user=request.user, error=exc)
+            raise ValidationError({"id_number": exc.error_list}) from None
+
+    return form_page(
+        request,
+        form,
+        run,
+        success=success,
+        done=done,
+        template="registry/resident_form.html",
+        context=context,
+    )
 
 
 @requires(perms.CHANGE)
 @idempotent_form
 def resident_add(request, pk):
-    card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
+    household = selectors.household_get(user=request.user, pk=pk, action=perms.CHANGE)
     initial = {
-        "relationship": "head" if card.household.head_id is None else "son",
+        "relationship": "head" if household.head_id is None else "son",
         "residence_status": "at_home",
     }
     form = ResidentForm(request.POST or None, user=request.user, initial=initial)
-    duplicate = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.resident_add(
-                actor=request.user,
-                household=card.household,
-                relationship=form.cleaned_data["relationship"],
-                **form.identity(),
-                phones=form.phone_inputs(),
-                flags=form.flag_inputs(),
-            )
-        except services.DuplicateIdNumber as exc:
-            form.add_error("id_number" if "id_number" in form.fields else None, exc)
-            duplicate = selectors.household_of_resident(user=request.user, pk=exc.existing.pk)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Resident added."))
-            return redirect("registry:household", pk=pk)
-    return render(
+    return _resident_form_page(
         request,
-        "registry/resident_form.html",
-        {
-            "form": form,
-            "title": _("Add a member to household %(n)s") % {"n": card.household.number},
-            "back": card.household,
-            "duplicate_household": duplicate,
+        form,
+        lambda relationship, **_data: services.resident_add(
+            actor=request.user,
+            household=household,
+            relationship=relationship,
+            **form.identity(),
+            phones=form.phone_inputs(),
+            flags=form.flag_inputs(),
+        ),
+        success=_household_url(pk),
+        done=_("Resident added."),
+        context={
+            "title": _("Add a member to household %(n)s") % {"n": household.number},
+            "back": household,
         },
     )
 
 
 @requires(perms.CHANGE)
 def resident_edit(request, pk):
-    resident = _get_or_404(selectors.resident_get, user=request.user, pk=pk, action=perms.CHANGE)
+    resident = selectors.resident_get(user=request.user, pk=pk, action=perms.CHANGE)
     phones = list(resident.phones.all())
     initial = {
         "name": resident.name,
@@ -276,121 +278,101 @@ def resident_edit(request, pk):
         initial=initial,
         phone_slots=max(PHONE_SLOTS, len(phones) + 1),  # every number on record and one free slot
     )
-    duplicate = None
-    if request.method == "POST" and form.is_valid():
+
+    def save(**_data):
         phone_inputs = []
         for p in form.phone_inputs():
             kept = phones[p.priority - 1] if p.priority <= len(phones) else None
             if kept is not None and p.number == kept.number_masked:
                 p = dataclasses.replace(p, number=kept.number, note=kept.note)
             phone_inputs.append(p)
-        try:
-            services.resident_update(
-                actor=request.user,
-                resident=resident,
-                **form.identity(),
-                phones=phone_inputs,
-                flags=form.flag_inputs(),
-            )
-        except services.DuplicateIdNumber as exc:
-            form.add_error("id_number" if "id_number" in form.fields else None, exc)
-            duplicate = selectors.household_of_resident(user=request.user, pk=exc.existing.pk)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("registry:household", pk=resident.household_id)
-    return render(
+        return services.resident_update(
+            actor=request.user,
+            resident=resident,
+            **form.identity(),
+            phones=phone_inputs,
+            flags=form.flag_inputs(),
+        )
+
+    return _resident_form_page(
         request,
-        "registry/resident_form.html",
-        {
-            "form": form,
+        form,
+        save,
+        success=_household_url(resident.household_id),
+        done=_("Saved."),
+        context={
             "title": _("Edit %(name)s") % {"name": resident.name},
             "back": resident.household,
             "resident": resident,
-            "duplicate_household": duplicate,
         },
     )
 
 
-def _resident_action(request, pk, form, service, **extra):
-    resident = _get_or_404(selectors.resident_get, user=request.user, pk=pk, action=perms.CHANGE)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service(actor=request.user, resident=resident, **form.cleaned_data, **extra)
-        except ObjectDoesNotExist:
-            raise Http404 from None
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("registry:household", pk=resident.household_id)
-    return render(
+def _resident_page(request, pk, form, save):
+    """A resident operation (end the membership, move): `save(resident, **data)` calls the service."""
+    resident = selectors.resident_get(user=request.user, pk=pk, action=perms.CHANGE)
+    return form_page(
         request,
-        "core/form.html",
-        {
-            "form": form,
-            "title": resident.name,
-            "cancel_url": reverse("registry:household", args=[resident.household.pk]),
-        },
+        form,
+        lambda **data: save(resident, **data),
+        success=_household_url(resident.household_id),
+        done=_("Saved."),
+        context={"title": resident.name, "cancel_url": _household_url(resident.household_id)},
     )
 
 
 @requires(perms.CHANGE)
 def resident_end(request, pk):
-    return _resident_action(request, pk, MembershipEndForm(request.POST or None), services.membership_end)
+    return _resident_page(
+        request,
+        pk,
+        MembershipEndForm(request.POST or None),
+        lambda resident, **data: services.membership_end(actor=request.user, resident=resident, **data),
+    )
 
 
 @requires(perms.CHANGE)
 def resident_move(request, pk):
-    form = MoveForm(request.POST or None, user=request.user)
-
-    def move(*, actor, resident, household_number, relationship):
-        return services.resident_move(
-            actor=actor, resident=resident, household=household_number, relationship=relationship
-        )
-
-    return _resident_action(request, pk, form, move)
-
-
-def _household_action(request, pk, *, make_form, run, title, done):
-    """A household operation page: the form validates, `run(card, data)` calls the service and returns where to
-    go next; a service's ValidationError is shown on the form, out of scope is 404."""
-    card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
-    form = make_form(card)
-    if request.method == "POST" and form.is_valid():
-        try:
-            target = run(card, form)
-        except ObjectDoesNotExist:
-            raise Http404 from None
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect(*target)
-    return render(
+    return _resident_page(
         request,
-        "core/form.html",
-        {"form": form, "title": title, "cancel_url": reverse("registry:household", args=[card.household.pk])},
+        pk,
+        MoveForm(request.POST or None, user=request.user),
+        lambda resident, household_number, relationship: services.resident_move(
+            actor=request.user, resident=resident, household=household_number, relationship=relationship
+        ),
+    )
+
+
+def _household_page(request, card, form, save, *, success, title, done):
+    """A household operation page on the household card (change head, split, merge)."""
+    return form_page(
+        request,
+        form,
+        save,
+        success=success,
+        done=done,
+        context={"title": title, "cancel_url": _household_url(card.household.pk)},
     )
 
 
 @requires(perms.CHANGE)
 def household_change_head(request, pk):
-    def run(card, form):
-        chosen = form.cleaned_data["new_head"]
-        new_head = next(m.resident for m in card.members if str(m.resident.pk) == chosen)
-        relationships = {k: v for k, v in form.relationships().items() if k != new_head.pk}
-        services.household_change_head(
-            actor=request.user, household=card.household, new_head=new_head, relationships=relationships
-        )
-        return ("registry:household", pk)
+    card = selectors.household_card(user=request.user, pk=pk)
+    form = ChangeHeadForm(request.POST or None, card=card)
 
-    return _household_action(
+    def save(new_head, **_data):
+        head = next(m.resident for m in card.members if str(m.resident.pk) == new_head)
+        relationships = {k: v for k, v in form.relationships().items() if k != head.pk}
+        return services.household_change_head(
+            actor=request.user, household=card.household, new_head=head, relationships=relationships
+        )
+
+    return _household_page(
         request,
-        pk,
-        make_form=lambda card: ChangeHeadForm(request.POST or None, card=card),
-        run=run,
+        card,
+        form,
+        save,
+        success=_household_url(pk),
         title=_("Change the head of household"),
         done=_("Head of household changed."),
     )
@@ -398,25 +380,21 @@ def household_change_head(request, pk):
 
 @requires(perms.CHANGE)
 def household_split(request, pk):
-    def run(card, form):
-        data = form.cleaned_data
-        new = services.household_split(
+    card = selectors.household_card(user=request.user, pk=pk)
+    form = SplitForm(request.POST or None, card=card, initial={"address": card.household.address})
+    return _household_page(
+        request,
+        card,
+        form,
+        lambda number, address, house_number, **_data: services.household_split(
             actor=request.user,
             household=card.household,
             members=form.member_relationships(),
-            number=data["number"],
-            address=data["address"],
-            house_number=data["house_number"],
-        )
-        return ("registry:household", new.pk)
-
-    return _household_action(
-        request,
-        pk,
-        make_form=lambda card: SplitForm(
-            request.POST or None, card=card, initial={"address": card.household.address}
+            number=number,
+            address=address,
+            house_number=house_number,
         ),
-        run=run,
+        success=lambda new: _household_url(new.pk),
         title=_("Split the household (分户)"),
         done=_("New household created. Check the members' relationships to its head."),
     )
@@ -424,24 +402,26 @@ def household_split(request, pk):
 
 @requires(perms.CHANGE)
 def household_merge(request, pk):
-    def run(card, form):
-        source = form.cleaned_data["source_number"]
-        members = source.memberships.filter(ended_at__isnull=True).values_list("resident_id", flat=True)
-        services.household_merge(
+    target = selectors.household_get(user=request.user, pk=pk, action=perms.CHANGE)
+
+    def save(source_number):
+        members = source_number.memberships.filter(ended_at__isnull=True).values_list(
+            "resident_id", flat=True
+        )
+        return services.household_merge(
             actor=request.user,
-            source=source,
-            target=card.household,
+            source=source_number,
+            target=target,
             relationships=dict.fromkeys(members, "other"),
         )
-        return ("registry:household_change_head", pk)
 
-    return _household_action(
+    return form_page(
         request,
-        pk,
-        make_form=lambda card: MergeForm(request.POST or None, user=request.user),
-        run=run,
-        title=_("Merge another household into this one"),
+        MergeForm(request.POST or None, user=request.user),
+        save,
+        success=reverse("registry:household_change_head", args=[pk]),
         done=_("Households merged. Restate the new members' relationships to the head."),
+        context={"title": _("Merge another household into this one"), "cancel_url": _household_url(pk)},
     )
 
 
@@ -472,15 +452,14 @@ def reveal_phone(request, pk):
 @requires(perms.CONFIGURE)
 def flags(request):
     """The flags a resident can carry (低保, 残疾 …): which are highlighted in an emergency, which have a level."""
-    form = FlagTypeForm(request.POST or None)
-    if form_saved(
-        request, form, lambda **data: services.flag_type_save(actor=request.user, **data), _("Flag added.")
-    ):
-        return redirect("registry:flags")
-    return render(
+    return form_page(
         request,
-        "registry/flags.html",
-        {"form": form, "flags": selectors.flag_types_counted(user=request.user)},
+        FlagTypeForm(request.POST or None),
+        lambda **data: services.flag_type_save(actor=request.user, **data),
+        success=reverse("registry:flags"),
+        done=_("Flag added."),
+        template="registry/flags.html",
+        context={"flags": lambda: selectors.flag_types_counted(user=request.user)},
     )
 
 
@@ -492,13 +471,11 @@ def flag_edit(request, pk):
         editing=True,
         initial={f: getattr(flag, f) for f in ("name", "emergency", "has_level", "sort")},
     )
-    if form_saved(
+    return form_page(
         request,
         form,
         lambda **data: services.flag_type_save(actor=request.user, flag=flag, **data),
-        _("Saved."),
-    ):
-        return redirect("registry:flags")
-    return render(
-        request, "core/form.html", {"form": form, "title": flag.name, "cancel_url": reverse("registry:flags")}
+        success=reverse("registry:flags"),
+        done=_("Saved."),
+        context={"title": flag.name, "cancel_url": reverse("registry:flags")},
     )

@@ -1,12 +1,11 @@
 """Villages and groups over the API, scoped like the pages."""
 
-import django_filters
 from rest_framework import serializers
 
 from xiangzhi.core.api.base import RestrictedReadOnlyViewSet
-from xiangzhi.core.filtersets import in_scope
 
 from .. import permissions as perms
+from ..filtersets import VillageGroupFilter
 from ..models import Village, VillageGroup
 
 
@@ -20,14 +19,6 @@ class VillageGroupSerializer(serializers.ModelSerializer):
     class Meta:
         model = VillageGroup
         fields = ["id", "village", "number", "name"]
-
-
-class VillageGroupFilter(django_filters.FilterSet):
-    village = django_filters.ModelChoiceFilter(queryset=in_scope(Village, perms.VIEW))
-
-    class Meta:
-        model = VillageGroup
-        fields = ["village"]
 
 
 class VillageViewSet(RestrictedReadOnlyViewSet):

@@ -2,7 +2,6 @@
 
 import contextlib
 
-import django_filters
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -11,15 +10,14 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from xiangzhi.areas.models import Village, VillageGroup
-from xiangzhi.areas.selectors import area_filter, groups_for
+from xiangzhi.areas.filtersets import AreaFilter
+from xiangzhi.areas.selectors import groups_for
 from xiangzhi.core.api.base import RestrictedAPIView, RestrictedViewSetMixin
-from xiangzhi.core.filtersets import in_scope
-from xiangzhi.core.permissions import can
 
 from .. import permissions as perms
 from .. import search as search_module
 from .. import selectors, services
+from ..filtersets import HouseholdFilter, ResidentFilter
 from ..idnumber import is_ascii_digits
 from ..models import ContactPhone, Household, Resident, ResidentFlag
 from . import serializers as s
@@ -39,27 +37,10 @@ def _duplicate_id_refused(request):
         yield
     except services.DuplicateIdNumber as exc:
         detail = {"id_number": exc.messages}
-        household = selectors.household_of_resident(user=request.user, pk=exc.existing.pk)
+        household = selectors.duplicate_id_household(user=request.user, error=exc)
         if household is not None:
             detail["existing_household"] = reverse("household-detail", args=[household], request=request)
         raise ValidationError(detail) from None
-
-
-class HouseholdFilter(django_filters.FilterSet):
-    village = django_filters.ModelChoiceFilter(queryset=in_scope(Village, perms.VIEW))
-    group = django_filters.ModelChoiceFilter(queryset=in_scope(VillageGroup, perms.VIEW))
-
-    class Meta:
-        model = Household
-        fields = ["village", "group", "status", "number"]
-
-
-class ResidentFilter(django_filters.FilterSet):
-    household = django_filters.ModelChoiceFilter(queryset=in_scope(Household, perms.VIEW))
-
-    class Meta:
-        model = Resident
-        fields = ["household", "sex", "residence_status", "id_status"]
 
 
 def _phones_input(data):
@@ -85,6 +66,9 @@ class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets
     def _card(self, pk):
         return selectors.household_card(user=self.request.user, pk=_pk(pk))
 
+    def _get(self, pk, action=perms.CHANGE):
+        return selectors.household_get(user=self.request.user, pk=_pk(pk), action=action)
+
     @extend_schema(responses=s.HouseholdCardSerializer)
     def retrieve(self, request, pk=None):
         return Response(s.HouseholdCardSerializer(self._card(pk), context={"request": request}).data)
@@ -99,7 +83,7 @@ class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets
     @extend_schema(request=s.ResidentAddSerializer, responses=s.ResidentSerializer)
     @action(detail=True, methods=["post"])
     def members(self, request, pk=None):
-        household = self._card(pk).household
+        household = self._get(pk)
         data = s.ResidentAddSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
@@ -115,7 +99,7 @@ class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets
     @extend_schema(request=None, responses=s.HouseholdSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        household = services.household_confirm(actor=request.user, household=self._card(pk).household)
+        household = services.household_confirm(actor=request.user, household=self._get(pk))
         return Response(s.HouseholdSerializer(household).data)
 
     @extend_schema(request=s.ChangeHeadSerializer, responses=s.HouseholdCardSerializer)
@@ -140,22 +124,22 @@ class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets
     @extend_schema(request=s.SplitSerializer, responses=s.HouseholdSerializer)
     @action(detail=True, methods=["post"])
     def split(self, request, pk=None):
-        card = self._card(pk)
+        household = self._get(pk)
         data = s.SplitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
         group_id = v.pop("group", None)
         group = groups_for(user=request.user).get(pk=group_id) if group_id else None
-        new = services.household_split(actor=request.user, household=card.household, group=group, **v)
+        new = services.household_split(actor=request.user, household=household, group=group, **v)
         return Response(s.HouseholdSerializer(new).data, status=201)
 
     @extend_schema(request=s.MergeSerializer, responses=s.HouseholdSerializer)
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
-        target = self._card(pk).household
+        target = self._get(pk)
         data = s.MergeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        source = self._card(data.validated_data["source"]).household
+        source = selectors.household_target(user=request.user, pk=data.validated_data["source"])
         services.household_merge(
             actor=request.user,
             source=source,
@@ -200,8 +184,6 @@ class ResidentViewSet(RestrictedViewSetMixin, mixins.UpdateModelMixin, viewsets.
         flags = _flags_input(v) if "flags" in v else None
         v.pop("phones", None)
         v.pop("flags", None)
-        if not can(request.user, perms.REVEAL_ID):
-            v["id_number"] = None  # may not touch what it may not see
         v.setdefault("birth_date", None)
         with _duplicate_id_refused(request):
             resident = services.resident_update(
@@ -228,9 +210,7 @@ class ResidentViewSet(RestrictedViewSetMixin, mixins.UpdateModelMixin, viewsets.
         resident = self._get(pk, perms.CHANGE)
         data = s.MoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        household = Household.objects.restrict(request.user, perms.CHANGE).get(
-            pk=data.validated_data["household"]
-        )
+        household = selectors.household_target(user=request.user, pk=data.validated_data["household"])
         services.resident_move(
             actor=request.user,
             resident=resident,
@@ -288,11 +268,7 @@ class DashboardView(RestrictedAPIView):
     )
     def get(self, request):
         # as the dashboard page: a filter that names no village or group the user may view is a 404
-        village, group = area_filter(
-            user=request.user,
-            village=request.query_params.get("village"),
-            group=request.query_params.get("group"),
-        )
+        village, group = AreaFilter(request.query_params, request=request).area()
         stats = selectors.dashboard(user=request.user, village_id=village, group_id=group)
         stats["flags"] = [{"code": f.code, "name": f.name, "count": n} for f, n in stats["flags"]]
         stats["by_status"] = [{"status": str(label), "count": n} for label, n in stats["by_status"]]

@@ -77,3 +77,32 @@ def test_an_interrupted_first_run_leaves_nothing_and_the_next_run_builds_the_tow
     assert not Town.objects.exists() and not Resident.objects.exists()
     output = build(residents=300)
     assert "reusing" not in output and User.objects.filter(username="cadre1").exists()
+
+
+def test_the_bulk_loader_writes_the_search_keys_the_services_build():
+    """The demo town is loaded in bulk, around the services: its search keys must still be the ones the services
+    would write for the same resident and household (search.build_*_tokens), or the demo and the benchmarks search
+    data no real town has."""
+    from collections import defaultdict
+
+    from xiangzhi.registry.models import SearchToken
+    from xiangzhi.registry.search import build_household_tokens, build_resident_tokens
+
+    build(residents=300, seed=3)
+    written = defaultdict(set)
+    for household_id, resident_id, token in SearchToken.objects.values_list(
+        "household_id", "resident_id", "token"
+    ):
+        written[(household_id, resident_id)].add(token)
+
+    expected = defaultdict(set)
+    residents = Resident.objects.select_related("household").prefetch_related("phones")
+    for resident in residents:
+        for t in build_resident_tokens(resident):
+            expected[(t.household_id, t.resident_id)].add(t.token)
+    for household in Household.objects.all():
+        for t in build_household_tokens(household):
+            expected[(t.household_id, t.resident_id)].add(t.token)
+    assert len(expected) == 300 + Household.objects.count()
+    assert ContactPhone.objects.exists() and Resident.objects.exclude(id_number__isnull=True).exists()
+    assert written == expected
