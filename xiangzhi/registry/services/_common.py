@@ -1,0 +1,220 @@
+"""What the registry's services share: input records, the checks every write makes, and the steps several
+services take (phones, flags, memberships)."""
+
+import contextlib
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from xiangzhi.core.crypto import blind_index
+from xiangzhi.core.masking import has_personal_number
+
+from .. import search
+from ..choices import LIVING_HERE, IdStatus, MembershipEnd, Relationship, ResidenceStatus
+from ..idnumber import normalize_phone, parse_id_number
+from ..models import (
+    ContactPhone,
+    FlagType,
+    Household,
+    Membership,
+    Resident,
+    ResidentFlag,
+)
+
+
+class DuplicateIdNumber(ValidationError):
+    """The ID number belongs to someone else; `existing` is that resident (shown only to who may see it)."""
+
+    def __init__(self, existing: Resident):
+        self.existing = existing
+        super().__init__(_("This ID number is already registered to another resident."), code="id_duplicate")
+
+
+@dataclass(frozen=True)
+class PhoneInput:
+    number: str
+    holder: str = "self"
+    holder_name: str = ""
+    priority: int = 1
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FlagInput:
+    flag: FlagType
+    level: int | None = None
+
+
+def _check_free_text(**texts: str) -> None:
+    """Numbers belong in the phone and ID fields (encrypted, masked), never in notes shown in clear."""
+    errors = {
+        name: _("Put phone and ID numbers in their own fields, not in this text.")
+        for name, text in texts.items()
+        if has_personal_number(text)
+    }
+    if errors:
+        raise ValidationError(errors, code="number_in_text")
+
+
+def _check_residence(status: str) -> None:
+    if status not in LIVING_HERE:
+        raise ValidationError(
+            {"residence_status": _("Record a death or a move out of the town as the end of the membership.")}
+        )
+
+
+def _clean_identity(*, id_number: str | None, no_id_reason: str, sex: str, birth_date, exclude_pk=None):
+    """ID number → (status, normalised number, blind index, sex, birth date), cross-checked against what was entered."""
+    if not id_number:
+        if not no_id_reason:
+            raise ValidationError(
+                {"id_number": _("Enter the ID number, or say why the resident has none.")}, code="id_required"
+            )
+        return IdStatus.NONE, None, None, sex, birth_date
+    try:
+        parsed = parse_id_number(id_number)
+    except ValidationError as exc:
+        raise ValidationError({"id_number": exc.error_list}) from None
+    errors = {}
+    if sex and sex != parsed.sex:
+        errors["sex"] = _("The ID number says the resident is %(sex)s.") % {
+            "sex": _("male") if parsed.sex == "M" else _("female")
+        }
+    if birth_date and birth_date != parsed.birth_date:
+        errors["birth_date"] = _("The ID number gives the birth date %(date)s.") % {"date": parsed.birth_date}
+    if errors:
+        raise ValidationError(errors)
+    blind = blind_index("id", parsed.number)
+    existing = (
+        Resident.objects.unrestricted("the service checked scope with require()")
+        .filter(id_blind=blind)
+        .exclude(pk=exclude_pk)
+        .select_related("household")
+        .first()
+    )
+    if existing:
+        raise DuplicateIdNumber(existing)
+    return IdStatus.PRESENT, parsed.number, blind, parsed.sex, parsed.birth_date
+
+
+_PHONE_FIELDS = ("number", "blind", "holder", "holder_name", "priority", "note")
+
+
+def _set_phones(resident: Resident, phones: list[PhoneInput]) -> None:
+    """Update the resident's phones in place: a phone kept keeps its id, so audit rows of its reveals (and any
+    other reference) still point at it. Inputs match rows by number first, then reuse the remaining rows in
+    order; only rows left over are deleted."""
+    errors = []
+    wanted = []
+    for i, phone in enumerate(phones):
+        try:
+            number = normalize_phone(phone.number)
+        except ValidationError as exc:
+            errors.append(f"{i + 1}: {exc.messages[0]}")
+            continue
+        if has_personal_number(phone.holder_name) or has_personal_number(phone.note):
+            errors.append(f"{i + 1}: " + _("Put phone and ID numbers in their own fields, not in this text."))
+            continue
+        wanted.append(
+            {
+                "number": number,
+                "blind": blind_index("phone", number),
+                "holder": phone.holder,
+                "holder_name": phone.holder_name,
+                "priority": phone.priority,
+                "note": phone.note,
+            }
+        )
+    if errors:
+        raise ValidationError({"phones": errors})
+    unused = list(resident.phones.order_by("priority", "id"))
+    rows: list[ContactPhone | None] = []
+    for values in wanted:
+        row = next((p for p in unused if p.blind == values["blind"]), None)
+        if row is not None:
+            unused.remove(row)
+        rows.append(row)
+    for i, row in enumerate(rows):
+        if row is None and unused:
+            rows[i] = unused.pop(0)
+    ContactPhone.objects.unrestricted("the service checked scope with require()").filter(
+        pk__in=[p.pk for p in unused]
+    ).delete()
+    for row, values in zip(rows, wanted, strict=True):
+        if row is None:
+            ContactPhone.objects.create(town_id=resident.town_id, resident=resident, **values)
+            continue
+        changed = [f for f in _PHONE_FIELDS if getattr(row, f) != values[f]]
+        if changed:
+            for f in changed:
+                setattr(row, f, values[f])
+            row.save(update_fields=changed)
+
+
+def _set_flags(resident: Resident, flags: list[FlagInput]) -> None:
+    if any(f.flag.town_id != resident.town_id for f in flags):
+        raise ValidationError({"flags": _("Choose among your town's flags.")})
+    resident.flags.all().delete()
+    ResidentFlag.objects.bulk_create(
+        ResidentFlag(
+            town_id=resident.town_id,
+            resident=resident,
+            flag=f.flag,
+            level=f.level if f.flag.has_level else None,
+        )
+        for f in flags
+    )
+
+
+def _current_membership(resident: Resident) -> Membership:
+    return (
+        Membership.objects.unrestricted("the service checked scope with require()")
+        .select_for_update()
+        .get(resident=resident, ended_at__isnull=True)
+    )
+
+
+def _end_membership(membership: Membership, reason: str, when) -> None:
+    membership.ended_at = when
+    membership.end_reason = reason
+    membership.save(update_fields=["ended_at", "end_reason"])
+    household = membership.household
+    if household.head_id == membership.resident_id:
+        household.head = None
+        household.save(update_fields=["head", "updated_at"])
+
+
+_END_ACTION = {
+    MembershipEnd.DECEASED: "registry.membership.end_deceased",
+    MembershipEnd.MOVED_OUT: "registry.membership.end_moved_out",
+    MembershipEnd.REMOVED: "registry.membership.end_removed",
+}
+_END_STATUS = {
+    MembershipEnd.DECEASED: ResidenceStatus.DECEASED,
+    MembershipEnd.MOVED_OUT: ResidenceStatus.MOVED_OUT,
+    # Removed from the household without another one in the town: no longer living here.
+    MembershipEnd.REMOVED: ResidenceStatus.MOVED_OUT,
+}
+
+
+def _move(resident: Resident, household: Household, relationship: str, reason: str, when) -> Membership:
+    with contextlib.suppress(Membership.DoesNotExist):  # a resident who had moved out of the town
+        _end_membership(_current_membership(resident), reason, when)
+    resident.household = household
+    resident.town_id = household.town_id
+    if resident.residence_status in (ResidenceStatus.MOVED_OUT,):
+        resident.residence_status = ResidenceStatus.AT_HOME
+    resident.save(update_fields=["household", "town", "residence_status", "updated_at"])
+    membership = Membership.objects.create(
+        town_id=household.town_id,
+        household=household,
+        resident=resident,
+        relationship=relationship,
+        started_at=when,
+    )
+    if relationship == Relationship.HEAD:
+        household.head = resident
+        household.save(update_fields=["head", "updated_at"])
+    search.reindex_resident(resident)
+    return membership

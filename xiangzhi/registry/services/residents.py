@@ -1,0 +1,225 @@
+"""Residents: add a member, update one, end a membership (death, moving away, removal) and move to another
+household."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xiangzhi.core.audit import audit_record, snapshot
+from xiangzhi.core.permissions import can
+from xiangzhi.core.scoping import require
+
+from .. import permissions as perms
+from .. import search
+from ..choices import HouseholdStatus, MembershipEnd, Relationship, ResidenceStatus
+from ..models import (
+    Household,
+    Membership,
+    Resident,
+)
+from ._common import (
+    _END_ACTION,
+    _END_STATUS,
+    DuplicateIdNumber,
+    FlagInput,
+    PhoneInput,
+    _check_free_text,
+    _check_residence,
+    _clean_identity,
+    _current_membership,
+    _end_membership,
+    _move,
+    _set_flags,
+    _set_phones,
+)
+
+
+@transaction.atomic
+def resident_add(
+    *,
+    actor,
+    household: Household,
+    relationship: str,
+    name: str,
+    sex: str = "",
+    birth_date: datetime.date | None = None,
+    id_number: str | None = None,
+    no_id_reason: str = "",
+    residence_status: str = ResidenceStatus.AT_HOME,
+    notes: str = "",
+    phones: list[PhoneInput] = (),
+    flags: list[FlagInput] = (),
+) -> Resident:
+    require(actor, perms.CHANGE, household)
+    household = (
+        Household.objects.unrestricted("the service checked scope with require()")
+        .select_for_update()
+        .get(pk=household.pk)
+    )
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Enter the resident's name.")})
+    if household.status != HouseholdStatus.ACTIVE:
+        raise ValidationError(_("This household is closed."))
+    _check_free_text(name=name, notes=notes, no_id_reason=no_id_reason)
+    if relationship == Relationship.HEAD and household.head_id:
+        raise ValidationError(
+            {"relationship": _("The household already has a head; change the head instead.")}
+        )
+    _check_residence(residence_status)
+    if not can(actor, perms.REVEAL_ID):
+        # Who may not see ID numbers may not enter one either (grid workers, clerks): whatever came is ignored.
+        id_number = None
+    id_status, number, blind, sex, birth_date = _clean_identity(
+        id_number=id_number, no_id_reason=no_id_reason, sex=sex, birth_date=birth_date
+    )
+    if not sex:
+        raise ValidationError({"sex": _("Enter the resident's sex.")})
+    try:
+        with transaction.atomic():
+            resident = Resident.objects.create(
+                town_id=household.town_id,
+                household=household,
+                name=name,
+                sex=sex,
+                birth_date=birth_date,
+                id_status=id_status,
+                id_number=number,
+                id_blind=blind,
+                no_id_reason=no_id_reason if not number else "",
+                residence_status=residence_status,
+                notes=notes,
+            )
+    except IntegrityError:  # a concurrent registration of the same ID number
+        raise DuplicateIdNumber(
+            Resident.objects.unrestricted("the service checked scope with require()").get(id_blind=blind)
+        ) from None
+    Membership.objects.create(
+        town_id=household.town_id, household=household, resident=resident, relationship=relationship
+    )
+    _set_phones(resident, list(phones))
+    _set_flags(resident, list(flags))
+    if relationship == Relationship.HEAD:
+        household.head = resident
+        household.save(update_fields=["head", "updated_at"])
+    search.reindex_resident(resident)
+    audit_record(
+        actor=actor,
+        action="registry.resident.add",
+        target=resident,
+        after={**snapshot(resident), "relationship": relationship},
+    )
+    return resident
+
+
+@transaction.atomic
+def resident_update(
+    *,
+    actor,
+    resident: Resident,
+    name: str,
+    sex: str,
+    birth_date: datetime.date | None,
+    id_number: str | None,
+    no_id_reason: str = "",
+    residence_status: str,
+    notes: str = "",
+    phones: list[PhoneInput] | None = None,
+    flags: list[FlagInput] | None = None,
+) -> Resident:
+    require(actor, perms.CHANGE, resident)
+    resident = (
+        Resident.objects.unrestricted("the service checked scope with require()")
+        .select_for_update()
+        .get(pk=resident.pk)
+    )
+    before = snapshot(resident)
+    if residence_status != resident.residence_status:
+        _check_residence(residence_status)
+    _check_free_text(name=name, notes=notes, no_id_reason=no_id_reason)
+    if not can(actor, perms.REVEAL_ID):
+        # Who may not see ID numbers may not change or erase them either (grid workers, clerks).
+        id_number, no_id_reason = resident.id_number, resident.no_id_reason
+    elif id_number is None and resident.id_number and not no_id_reason:
+        id_number = resident.id_number  # a form that leaves the ID empty keeps it
+    id_status, number, blind, sex, birth_date = _clean_identity(
+        id_number=id_number, no_id_reason=no_id_reason, sex=sex, birth_date=birth_date, exclude_pk=resident.pk
+    )
+    if not sex:
+        raise ValidationError({"sex": _("Enter the resident's sex.")})
+    resident.name = name.strip()
+    if not resident.name:
+        raise ValidationError({"name": _("Enter the resident's name.")})
+    resident.sex, resident.birth_date = sex, birth_date
+    resident.id_status, resident.id_number, resident.id_blind = id_status, number, blind
+    resident.no_id_reason = no_id_reason if not number else ""
+    resident.residence_status, resident.notes = residence_status, notes
+    resident.save()
+    if phones is not None:
+        _set_phones(resident, phones)
+    if flags is not None:
+        _set_flags(resident, flags)
+    search.reindex_resident(resident)
+    audit_record(
+        actor=actor,
+        action="registry.resident.update",
+        target=resident,
+        before=before,
+        after=snapshot(resident),
+    )
+    return resident
+
+
+@transaction.atomic
+def membership_end(*, actor, resident: Resident, reason: str, note: str = "") -> Membership:
+    """Death, moving out of the town, or removal: the membership ends; nothing is deleted."""
+    require(actor, perms.CHANGE, resident)
+    if reason not in (MembershipEnd.DECEASED, MembershipEnd.MOVED_OUT, MembershipEnd.REMOVED):
+        raise ValidationError(_("Choose death, moving away or removal."))
+    _check_free_text(note=note)
+    try:
+        membership = _current_membership(resident)
+    except Membership.DoesNotExist:
+        raise ValidationError(_("This resident is no longer a member of a household.")) from None
+    now = timezone.now()
+    _end_membership(membership, reason, now)
+    before = snapshot(resident)
+    resident.residence_status = _END_STATUS[reason]
+    if note:
+        resident.notes = (resident.notes + "\n" + note).strip()
+    resident.save(update_fields=["residence_status", "notes", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=_END_ACTION[reason],
+        target=resident,
+        before=before,
+        after={**snapshot(resident), "note": note},
+    )
+    return membership
+
+
+@transaction.atomic
+def resident_move(*, actor, resident: Resident, household: Household, relationship: str) -> Membership:
+    require(actor, perms.CHANGE, resident)
+    require(actor, perms.CHANGE, household)
+    if resident.residence_status == ResidenceStatus.DECEASED:
+        raise ValidationError(_("A deceased resident cannot be moved."))
+    if resident.household_id == household.pk:
+        raise ValidationError(_("The resident is already in this household."))
+    if relationship == Relationship.HEAD and household.head_id:
+        raise ValidationError(
+            {"relationship": _("The household already has a head; change the head instead.")}
+        )
+    before = snapshot(resident)
+    membership = _move(resident, household, relationship, MembershipEnd.MOVED, timezone.now())
+    audit_record(
+        actor=actor,
+        action="registry.resident.move",
+        target=resident,
+        before=before,
+        after={**snapshot(resident), "relationship": relationship},
+    )
+    return membership
