@@ -40,6 +40,14 @@ def _roles(user: User) -> list[dict]:
     ]
 
 
+# where a sign-in or an unlock came from (the `via` of its row)
+VIA = {"page": _("the login page"), "api": _("the API"), "command line": _("the server's command line")}
+
+
+def _show_via(via) -> str:
+    return str(VIA.get(via, via))
+
+
 def _show_roles(roles) -> str:
     labels = dict(Role.choices)
     return "; ".join(str(labels.get(r.get("role"), r.get("role"))) for r in roles)
@@ -50,6 +58,6 @@ register_model(
     fields=("username", "is_active"),
     computed={"roles": _roles},
     labels={"roles": _("roles")},
-    formats={"roles": _show_roles},
+    formats={"roles": _show_roles, "via": _show_via},
     link=("accounts:user", perms.MANAGE_USERS),
 )
