@@ -4,8 +4,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from rest_framework import exceptions
 
 from . import audit
 from . import permissions as perms
@@ -81,17 +83,24 @@ def audit_log(request):
     )
 
 
+def _error(request, code: int, api_error: type[exceptions.APIException]):
+    # A URL under /api/ that no route matches is still an API answer: JSON, as the schema promises, not a page.
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(api_error.default_detail)}, status=code)
+    return render(request, "core/error.html", {"code": code}, status=code)
+
+
 def error_404(request, exception=None):
-    return render(request, "core/error.html", {"code": 404}, status=404)
+    return _error(request, 404, exceptions.NotFound)
 
 
 def error_400(request, exception=None):
-    return render(request, "core/error.html", {"code": 400}, status=400)
+    return _error(request, 400, exceptions.ParseError)
 
 
 def error_403(request, exception=None):
-    return render(request, "core/error.html", {"code": 403}, status=403)
+    return _error(request, 403, exceptions.PermissionDenied)
 
 
 def error_500(request):
-    return render(request, "core/error.html", {"code": 500}, status=500)
+    return _error(request, 500, exceptions.APIException)

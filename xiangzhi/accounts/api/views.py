@@ -1,13 +1,15 @@
 """The current account, and token login (lockout applies: axes sees every authenticate call)."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import parsers, serializers, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xiangzhi.core.api.parsers import JSONParser
+from xiangzhi.core.api.schema import ErrorSerializer
 from xiangzhi.core.permissions import allowed_actions
 
 from .. import services
@@ -39,10 +41,22 @@ class MeView(APIView):
         return Response(MeSerializer(request.user).data)
 
 
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
 class TokenView(ObtainAuthToken):
     # ObtainAuthToken names its own parsers; ours turns a body nested too deeply into a 400
     parser_classes = (JSONParser, parsers.FormParser, parsers.MultiPartParser)
 
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={
+            200: TokenSerializer,
+            429: OpenApiResponse(ErrorSerializer, description="The account is locked after failed logins."),
+        },
+        auth=[],
+    )
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         try:

@@ -61,3 +61,16 @@ def test_the_development_server_shows_no_debug_page_unless_asked(monkeypatch):
     assert importlib.reload(dev).DEBUG is True
     monkeypatch.delenv("XIANGZHI_DEBUG")
     importlib.reload(dev)
+
+
+@pytest.mark.django_db
+def test_an_api_url_no_route_matches_is_a_json_404_and_a_page_url_an_html_one(alice):
+    client = APIClient()
+    client.force_authenticate(alice)
+    response = client.get("/api/v1/registry/households/1.5/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "未找到。"}
+    page = client.get("/registry/no-such-page/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")

@@ -39,7 +39,7 @@ class ResidentSerializer(serializers.ModelSerializer):
     id_number = serializers.SerializerMethodField()
     phones = PhoneSerializer(many=True, read_only=True)
     flags = ResidentFlagSerializer(many=True, read_only=True)
-    age = serializers.IntegerField(read_only=True)
+    age = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = Resident
@@ -77,7 +77,7 @@ class MemberSerializer(serializers.Serializer):
 class HouseholdSerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
     group_name = serializers.CharField(source="group.name", read_only=True)
-    head_name = serializers.CharField(source="head.name", read_only=True, default=None)
+    head_name = serializers.CharField(source="head.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Household
@@ -234,11 +234,40 @@ class SearchHitSerializer(serializers.Serializer):
     kind = serializers.CharField()
     score = serializers.IntegerField()
     household = SearchHitHouseholdSerializer()
-    resident_id = serializers.IntegerField(source="resident.pk", default=None)
-    resident_name = serializers.CharField(source="resident.name", default=None)
-    resident_sex = serializers.CharField(source="resident.sex", default=None)
-    resident_age = serializers.IntegerField(source="resident.age", default=None)
+    resident_id = serializers.IntegerField(source="resident.pk", default=None, allow_null=True)
+    resident_name = serializers.CharField(source="resident.name", default=None, allow_null=True)
+    resident_sex = serializers.CharField(source="resident.sex", default=None, allow_null=True)
+    resident_age = serializers.IntegerField(source="resident.age", default=None, allow_null=True)
 
 
 class RevealSerializer(serializers.Serializer):
     value = serializers.CharField()
+
+
+class DashboardCountSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class DashboardBandSerializer(serializers.Serializer):
+    band = serializers.CharField()
+    M = serializers.IntegerField()
+    F = serializers.IntegerField()
+    M_pct = serializers.IntegerField(help_text="Share of the largest band, 0–100.")
+    F_pct = serializers.IntegerField(help_text="Share of the largest band, 0–100.")
+
+
+class DashboardFlagSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    """What `DashboardView` answers (documentation only: the view builds the dict itself)."""
+
+    households = serializers.IntegerField()
+    residents = serializers.IntegerField()
+    by_status = DashboardCountSerializer(many=True)
+    pyramid = DashboardBandSerializer(many=True)
+    flags = DashboardFlagSerializer(many=True)

@@ -253,7 +253,14 @@ class SearchView(RestrictedAPIView):
     permissions = {"GET": perms.VIEW}
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, required=True)], responses=s.SearchHitSerializer(many=True)
+        parameters=[
+            OpenApiParameter(
+                "q",
+                str,
+                description="A name, its pinyin or initials, a phone or ID tail, a household number or address; empty finds nothing.",
+            )
+        ],
+        responses=s.SearchHitSerializer(many=True),
     )
     def get(self, request):
         hits = search_module.search(request.user, request.query_params.get("q", ""))
@@ -264,7 +271,8 @@ class DashboardView(RestrictedAPIView):
     permissions = {"GET": perms.VIEW}
 
     @extend_schema(
-        parameters=[OpenApiParameter("village", int), OpenApiParameter("group", int)], responses=dict
+        parameters=[OpenApiParameter("village", int), OpenApiParameter("group", int)],
+        responses=s.DashboardSerializer,
     )
     def get(self, request):
         # as the dashboard page: a filter that names no village or group the user may view is a 404
