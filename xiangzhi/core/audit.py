@@ -181,6 +181,18 @@ def audit_record(*, actor, action: str, target=None, town=None, before=None, aft
     return entry
 
 
+def audit_record_lasting(**row) -> None:
+    """An audit row that must outlive the write it reports: a refusal (an ID number already registered) rolls the
+    write back, and the row with it if written in the same transaction. Within a request the row is written when
+    the request ends, outside its transactions; outside one (a command, a test) at once."""
+    get_audit_action(row["action"])
+    deferred = context.current().deferred
+    if deferred is None:
+        audit_record(**row)
+    else:
+        deferred.append(row)
+
+
 def audit_save(*, actor, obj, action_prefix: str) -> AuditEntry:
     """Save a set-up record with its audit row: `<prefix>.create`, or `<prefix>.update` with before and after."""
     before = snapshot(type(obj)._base_manager.get(pk=obj.pk)) if obj.pk else None

@@ -11,11 +11,14 @@ from django.conf import settings
 class RequestContext:
     ip_address: str | None = None
     request_id: str = ""
+    # audit rows to write when the request ends, outside its transactions (core.audit.audit_record_lasting);
+    # None outside a request
+    deferred: list | None = None
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
     "xiangzhi_request",
-    default=RequestContext(),  # noqa: B039 (frozen, never mutated)
+    default=RequestContext(),  # noqa: B039 (frozen, never mutated; `deferred` is None here)
 )
 
 

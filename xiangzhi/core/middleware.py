@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils.cache import patch_cache_control
 
 from . import context
+from .audit import audit_record
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -22,13 +23,21 @@ class RequestContextMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
+        deferred: list[dict] = []
         token = context.activate(
-            context.RequestContext(ip_address=context.client_ip(request), request_id=request_id)
+            context.RequestContext(
+                ip_address=context.client_ip(request), request_id=request_id, deferred=deferred
+            )
         )
         try:
             response = self.get_response(request)
         finally:
-            context.deactivate(token)
+            try:
+                # rows that must stay although the request's write rolled back (a refused duplicate ID)
+                for row in deferred:
+                    audit_record(**row)
+            finally:
+                context.deactivate(token)
         response["X-Request-ID"] = request_id
         return response
 

@@ -8,7 +8,7 @@ from xiangzhi.core.masking import mask_id_number, mask_phone
 
 from . import permissions as perms
 from .choices import PhoneHolder, Relationship
-from .models import ContactPhone, FlagType, Household, Resident, ResidentFlag
+from .models import ContactPhone, FlagType, Household, Resident, ResidentFlag, shown_birth_date
 
 _REVEALED_PHONE = {
     "phone": _("phone"),
@@ -40,6 +40,11 @@ register_action("registry.membership.end_deceased", _("recorded a death"))
 register_action("registry.membership.end_moved_out", _("recorded a move out of the town"))
 register_action("registry.membership.end_removed", _("removed a resident from a household"))
 register_action("registry.resident.reveal_id", _("showed an ID number"))
+register_action(
+    "registry.resident.duplicate_id",
+    _("entered an ID number already registered"),
+    fields={"id_number": _("ID number")},
+)
 register_action("registry.phone.reveal", _("showed a phone number"), fields=_REVEALED_PHONE)
 register_action("registry.phone.call", _("called a phone number"), fields=_REVEALED_PHONE)
 register_action(
@@ -96,7 +101,6 @@ register_model(
     fields=(
         "name",
         "sex",
-        "birth_date",
         "id_status",
         "id_number",
         "no_id_reason",
@@ -105,7 +109,8 @@ register_model(
         "notes",
     ),
     masked={"id_number": mask_id_number},
-    computed={"phones": _phones, "flags": _flags},
+    # the birth date only where there is no ID number: beside a masked number it would complete it
+    computed={"birth_date": shown_birth_date, "phones": _phones, "flags": _flags},
     labels={
         "phones": _("phones"),
         "flags": _("flags"),

@@ -64,7 +64,12 @@ class ResidentForm(forms.Form):
         help_text=_("for example: a newborn not yet registered"),
     )
     sex = forms.ChoiceField(label=_("sex"), choices=[("", "—"), *Sex.choices], required=False)
-    birth_date = forms.DateField(label=_("birth date"), required=False, widget=DateInput())
+    birth_date = forms.DateField(
+        label=_("birth date"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("only without an ID number: the ID number gives the birth date"),
+    )
     residence_status = forms.ChoiceField(label=_("residence status"), choices=LIVING_RESIDENCE_CHOICES)
     flags = forms.ModelMultipleChoiceField(
         label=_("flags"),

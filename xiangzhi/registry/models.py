@@ -4,6 +4,8 @@ Every tenant table carries `town`, the distribution key should a county shard by
 (ID, phone) are encrypted; their blind indexes answer exact lookups and search tails.
 """
 
+import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -123,6 +125,17 @@ class Resident(TownScopedModel):
     @property
     def age(self) -> int | None:
         return self.age_on(timezone.localdate())
+
+    @property
+    def birth_date_shown(self) -> datetime.date | None:
+        return shown_birth_date(self)
+
+
+def shown_birth_date(resident: "Resident") -> datetime.date | None:
+    """The birth date as pages, the API and the audit log show it: only for a resident without an ID number. An
+    ID number's mask (`500111********8260`) hides exactly the birth date, so beside it the date would complete the
+    number; the age is shown instead."""
+    return resident.birth_date if not resident.id_number else None
 
 
 class Membership(TownScopedModel):

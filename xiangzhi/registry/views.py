@@ -257,7 +257,7 @@ def resident_edit(request, pk):
     initial = {
         "name": resident.name,
         "sex": resident.sex,
-        "birth_date": resident.birth_date,
+        "birth_date": resident.birth_date_shown,  # an ID number gives it; beside the masked number it completes it
         "no_id_reason": resident.no_id_reason,
         "residence_status": resident.residence_status,
         "notes": resident.notes,

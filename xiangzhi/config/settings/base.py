@@ -157,6 +157,11 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 
+# A user told this many times within the window that an ID number they entered is already registered may not enter
+# ID numbers until the window has passed (validation must not become a way to test guessed numbers).
+XIANGZHI_DUPLICATE_ID_LIMIT = 10
+XIANGZHI_DUPLICATE_ID_WINDOW = datetime.timedelta(hours=1)
+
 # An API token works this long after it was issued; then the script or app logs in again.
 XIANGZHI_TOKEN_MAX_AGE = datetime.timedelta(days=int(os.environ.get("XIANGZHI_TOKEN_DAYS", "30")))
 

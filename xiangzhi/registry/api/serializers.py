@@ -40,6 +40,9 @@ class ResidentSerializer(serializers.ModelSerializer):
     phones = PhoneSerializer(many=True, read_only=True)
     flags = ResidentFlagSerializer(many=True, read_only=True)
     age = serializers.IntegerField(read_only=True, allow_null=True)
+    # only for a resident without an ID number (Resident.birth_date_shown): beside the masked number it would
+    # complete it
+    birth_date = serializers.DateField(source="birth_date_shown", read_only=True, allow_null=True)
 
     class Meta:
         model = Resident

@@ -4,11 +4,15 @@ services take (phones, flags, memberships)."""
 import contextlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xiangzhi.core.audit import audit_record_lasting
 from xiangzhi.core.crypto import blind_index
-from xiangzhi.core.masking import has_personal_number
+from xiangzhi.core.masking import has_personal_number, mask_id_number
+from xiangzhi.core.models import AuditEntry
 
 from .. import search
 from ..choices import LIVING_HERE, IdStatus, MembershipEnd, Relationship, ResidenceStatus
@@ -85,26 +89,54 @@ def _clean_identity(*, id_number: str | None, no_id_reason: str, sex: str, birth
         errors["birth_date"] = _("The ID number gives the birth date %(date)s.") % {"date": parsed.birth_date}
     if errors:
         raise ValidationError(errors)
-    blind = blind_index("id", parsed.number)
+    return IdStatus.PRESENT, parsed.number, blind_index("id", parsed.number), parsed.sex, parsed.birth_date
+
+
+def _refuse_duplicate_id(*, actor, number: str | None, blind: str | None, exclude_pk=None) -> None:
+    """The last check before a write with an ID number: is it someone else's? Every other check has passed by
+    now, so a probe must be a write that would otherwise happen (visible, audited). Each refusal is an audit row
+    that outlives the rolled-back write, and a user who met too many in the last hour may not enter ID numbers for
+    a while: validation is no oracle for numbers the user may not reveal."""
+    if not number:
+        return
+    since = timezone.now() - settings.XIANGZHI_DUPLICATE_ID_WINDOW
+    refused = AuditEntry.objects.unrestricted("the actor's own refusals, counted for the limit").filter(
+        actor_id=actor.pk, action=DUPLICATE_ID_ACTION, created_at__gte=since
+    )
+    if refused.count() >= settings.XIANGZHI_DUPLICATE_ID_LIMIT:
+        raise ValidationError(
+            {
+                "id_number": _(
+                    "Too many ID numbers you entered were already registered; try again in an hour."
+                )
+            },
+            code="id_duplicate_limit",
+        )
     existing = (
-        Resident.objects.unrestricted("the service checked scope with require()")
+        Resident.objects.unrestricted("an ID number is registered once in the whole database")
         .filter(id_blind=blind)
         .exclude(pk=exclude_pk)
         .select_related("household")
         .first()
     )
     if existing:
+        audit_record_lasting(
+            actor=actor,
+            action=DUPLICATE_ID_ACTION,
+            town=actor.town,
+            after={"id_number": mask_id_number(number)},
+        )
         raise DuplicateIdNumber(existing)
-    return IdStatus.PRESENT, parsed.number, blind, parsed.sex, parsed.birth_date
+
+
+DUPLICATE_ID_ACTION = "registry.resident.duplicate_id"
 
 
 _PHONE_FIELDS = ("number", "blind", "holder", "holder_name", "priority", "note")
 
 
-def _set_phones(resident: Resident, phones: list[PhoneInput]) -> None:
-    """Update the resident's phones in place: a phone kept keeps its id, so audit rows of its reveals (and any
-    other reference) still point at it. Inputs match rows by number first, then reuse the remaining rows in
-    order; only rows left over are deleted."""
+def _clean_phones(phones: list[PhoneInput]) -> list[dict]:
+    """The phones as rows to store, or a ValidationError naming each bad one."""
     errors = []
     wanted = []
     for i, phone in enumerate(phones):
@@ -128,6 +160,14 @@ def _set_phones(resident: Resident, phones: list[PhoneInput]) -> None:
         )
     if errors:
         raise ValidationError({"phones": errors})
+    return wanted
+
+
+def _set_phones(resident: Resident, phones: list[PhoneInput]) -> None:
+    """Update the resident's phones in place: a phone kept keeps its id, so audit rows of its reveals (and any
+    other reference) still point at it. Inputs match rows by number first, then reuse the remaining rows in
+    order; only rows left over are deleted."""
+    wanted = _clean_phones(phones)
     unused = list(resident.phones.order_by("priority", "id"))
     rows: list[ContactPhone | None] = []
     for values in wanted:

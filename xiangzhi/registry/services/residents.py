@@ -29,9 +29,11 @@ from ._common import (
     _check_free_text,
     _check_residence,
     _clean_identity,
+    _clean_phones,
     _current_membership,
     _end_membership,
     _move,
+    _refuse_duplicate_id,
     _set_flags,
     _set_phones,
 )
@@ -78,6 +80,8 @@ def resident_add(
     )
     if not sex:
         raise ValidationError({"sex": _("Enter the resident's sex.")})
+    _clean_phones(list(phones))
+    _refuse_duplicate_id(actor=actor, number=number, blind=blind)
     try:
         with transaction.atomic():
             resident = Resident.objects.create(
@@ -150,9 +154,13 @@ def resident_update(
     )
     if not sex:
         raise ValidationError({"sex": _("Enter the resident's sex.")})
-    resident.name = name.strip()
-    if not resident.name:
+    if not name.strip():
         raise ValidationError({"name": _("Enter the resident's name.")})
+    if phones is not None:
+        _clean_phones(phones)
+    if number != resident.id_number:
+        _refuse_duplicate_id(actor=actor, number=number, blind=blind, exclude_pk=resident.pk)
+    resident.name = name.strip()
     resident.sex, resident.birth_date = sex, birth_date
     resident.id_status, resident.id_number, resident.id_blind = id_status, number, blind
     resident.no_id_reason = no_id_reason if not number else ""
