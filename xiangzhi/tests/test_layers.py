@@ -76,3 +76,14 @@ def test_core_knows_no_domain_app():
         if word in path.read_text()
     ]
     assert hits == []
+
+
+def test_no_module_imports_from_conftest():
+    """conftest.py holds fixtures only; helpers live in modules that tests import (tests/helpers.py, factories)."""
+    hits = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sorted(ROOT.rglob("*.py"))
+        for line, module in _imports(path)
+        if module.endswith("conftest")
+    ]
+    assert hits == []

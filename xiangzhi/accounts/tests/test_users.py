@@ -290,8 +290,18 @@ def _at(day: int, hour: int = 12):
 
 
 @pytest.fixture
-def audit_rows(users, other_town_admin):
-    """Rows on 1, 2 and 3 May in the auditor's town, and one in another town."""
+def set_up_rows(users) -> list[tuple[str, str]]:
+    """The rows the town's set-up left today, newest first: the fixtures' two villages and group, each added by the
+    administrator through `areas.services`."""
+    rows = [(e.actor_name, e.action) for e in AuditEntry.objects.filter(town=users["admin"].town)]
+    assert len(rows) == 3 and {actor for actor, _ in rows} == {"admin"}
+    return rows
+
+
+@pytest.fixture
+def audit_rows(users, other_town_admin, set_up_rows):
+    """Rows on 1, 2 and 3 May in the auditor's town (older than its set-up, made today), and one in another
+    town."""
     rows = [
         (1, users["admin"], "accounts.user.create"),
         (2, users["cadre"], "registry.household.create"),
@@ -332,8 +342,9 @@ def auditor_api(audit_rows):
     return api
 
 
-def test_auditor_sees_the_town_log_newest_first(auditor_client):
+def test_auditor_sees_the_town_log_newest_first(auditor_client, set_up_rows):
     assert _page_actions(auditor_client) == [
+        *set_up_rows,
         ("grid", "registry.household.update"),
         ("alice", "registry.resident.reveal_id"),
         ("alice", "registry.household.create"),
@@ -342,13 +353,13 @@ def test_auditor_sees_the_town_log_newest_first(auditor_client):
 
 
 @pytest.mark.parametrize("client_kind", ["page", "api"])
-def test_audit_filters_narrow_the_list(auditor_client, auditor_api, client_kind):
+def test_audit_filters_narrow_the_list(auditor_client, auditor_api, client_kind, set_up_rows):
     actions = (
         (lambda **q: _page_actions(auditor_client, **q))
         if client_kind == "page"
         else (lambda **q: _api_actions(auditor_api, **q))
     )
-    assert len(actions()) == 4
+    assert len(actions()) == len(set_up_rows) + 4
     assert {a for _, a in actions(actor="alice")} == {
         "registry.household.create",
         "registry.resident.reveal_id",
@@ -367,14 +378,14 @@ def test_audit_filters_narrow_the_list(auditor_client, auditor_api, client_kind)
         "registry.resident.reveal_id",
         "registry.household.create",
     ]
-    assert actions(since="2024-05-03") == [("grid", "registry.household.update")]
+    assert actions(since="2024-05-03") == [*set_up_rows, ("grid", "registry.household.update")]
     assert actions(until="2024-05-01") == [("admin", "accounts.user.create")]
     assert actions(actor="other_admin") == []  # another town's account is no choice: nothing, not everything
     assert actions(action="registry.household") == []  # no such action
 
 
-def test_audit_api_lists_the_town_only(auditor_api):
-    assert len(_api_actions(auditor_api)) == 4
+def test_audit_api_lists_the_town_only(auditor_api, set_up_rows):
+    assert len(_api_actions(auditor_api)) == len(set_up_rows) + 4
 
 
 def test_auditor_lands_on_the_audit_log(client, auditor):

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import translation
 
-from xiangzhi.conftest import require_system_part
+from xiangzhi.tests.helpers import require_system_part
 
 PO = Path(settings.BASE_DIR) / "xiangzhi" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 

@@ -5,9 +5,9 @@ import datetime
 import pytest
 from rest_framework.test import APIClient
 
-from xiangzhi.conftest import make_id
 from xiangzhi.core.models import AuditEntry
 from xiangzhi.registry.models import Household, Resident
+from xiangzhi.registry.tests.factories import make_id
 
 pytestmark = pytest.mark.django_db
 

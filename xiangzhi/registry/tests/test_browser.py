@@ -6,7 +6,6 @@ the audit table append-only would abort the flush that ends a transactional test
 """
 
 import datetime
-import importlib
 
 import pytest
 from django.utils import timezone
@@ -14,7 +13,6 @@ from django.utils import timezone
 from xiangzhi.accounts.models import RoleAssignment, User
 from xiangzhi.areas.models import Village, VillageGroup
 from xiangzhi.areas.services import town_create
-from xiangzhi.conftest import make_id, require_system_part
 from xiangzhi.core.crypto import blind_index
 from xiangzhi.core.permissions import Role
 from xiangzhi.registry import services
@@ -26,6 +24,8 @@ from xiangzhi.registry.models import (
     SearchToken,
 )
 from xiangzhi.registry.search import build_household_tokens, build_resident_tokens
+from xiangzhi.registry.tests.factories import make_id
+from xiangzhi.tests.helpers import require_system_part
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -99,23 +99,6 @@ def _household(group, number, address, house_number, members):
 
 
 @pytest.fixture
-def audit_rows_cleared_after():
-    """A test that logs in or writes through services leaves audit rows at its end. SQLite's append-only triggers would
-    abort the DELETE that flushes the database (PostgreSQL TRUNCATEs, which row triggers do not see): remove
-    the rows with the triggers lifted for that moment."""
-    yield
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    audit_triggers = importlib.import_module("xiangzhi.core.migrations.0002_audit_append_only")
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER core_auditentry_no_delete")
-        cursor.execute("DELETE FROM core_auditentry")
-        cursor.execute(audit_triggers.SQLITE[1])
-
-
-@pytest.fixture
 def phone_scenario():
     town = town_create(name="宝兴镇", code="500111108000")
     services.town_flags_seed(town=town)
@@ -149,9 +132,7 @@ def phone_scenario():
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_cadre_finds_household_on_a_phone_and_sees_masked_numbers(
-    live_server, phone_scenario, audit_rows_cleared_after
-):
+def test_cadre_finds_household_on_a_phone_and_sees_masked_numbers(live_server, phone_scenario):
     require_system_part(CHROMIUM, "Chromium")
     from playwright.sync_api import expect, sync_playwright
 
@@ -219,9 +200,7 @@ def test_cadre_finds_household_on_a_phone_and_sees_masked_numbers(
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_editing_a_resident_without_id_number_keeps_the_birth_date(
-    live_server, phone_scenario, audit_rows_cleared_after
-):
+def test_editing_a_resident_without_id_number_keeps_the_birth_date(live_server, phone_scenario):
     """zh-Hans once rendered the date input as 2019/10/28, which <input type=date> shows as empty: saving the
     form erased the birth date of everyone without an ID number (the only source of it)."""
     require_system_part(CHROMIUM, "Chromium")

@@ -13,12 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from xiangzhi.conftest import make_id
 from xiangzhi.core.masking import mask_id_number
 from xiangzhi.core.models import AuditEntry
 from xiangzhi.registry import services
 from xiangzhi.registry.idnumber import check_character
 from xiangzhi.registry.models import Resident
+from xiangzhi.registry.tests.factories import make_id
 
 pytestmark = pytest.mark.django_db
 

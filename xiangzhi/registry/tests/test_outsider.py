@@ -16,11 +16,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from xiangzhi.conftest import make_id
+from xiangzhi.areas.tests.factories import VillageFactory, VillageGroupFactory
 from xiangzhi.core.models import AuditEntry
 from xiangzhi.registry import permissions as perms
 from xiangzhi.registry import services
-from xiangzhi.registry.models import ContactPhone, Household, Resident, SearchToken, Village, VillageGroup
+from xiangzhi.registry.models import ContactPhone, Household, Resident, SearchToken
+from xiangzhi.registry.tests.factories import make_id
 
 pytestmark = pytest.mark.django_db
 
@@ -55,9 +56,8 @@ def household_a2(admin_user, group_a2):
 
 @pytest.fixture
 def other_town_household(other_town_admin):
-    town = other_town_admin.town
-    village = Village.objects.create(town=town, name="龙水村")
-    group = VillageGroup.objects.create(town=town, village=village, number=1, name="1组")
+    village = VillageFactory(actor=other_town_admin, name="龙水村")
+    group = VillageGroupFactory(actor=other_town_admin, village=village, number=1)
     h = services.household_create(
         actor=other_town_admin, group=group, number="L-001", address="龙水村1组1号", house_number="1号"
     )

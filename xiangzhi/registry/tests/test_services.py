@@ -5,11 +5,12 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from xiangzhi.conftest import make_id, update_resident
 from xiangzhi.core.exceptions import NotInScope
 from xiangzhi.core.models import AuditEntry
 from xiangzhi.registry import services
 from xiangzhi.registry.models import ContactPhone, Household, Membership, Resident, SearchToken
+from xiangzhi.registry.tests.factories import make_id
+from xiangzhi.registry.tests.helpers import update_resident
 
 pytestmark = pytest.mark.django_db
 

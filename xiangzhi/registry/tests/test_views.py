@@ -5,10 +5,11 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from xiangzhi.conftest import make_id, update_resident
 from xiangzhi.core.models import AuditEntry
 from xiangzhi.registry import services
 from xiangzhi.registry.models import Resident
+from xiangzhi.registry.tests.factories import make_id
+from xiangzhi.registry.tests.helpers import update_resident
 
 pytestmark = pytest.mark.django_db
 
