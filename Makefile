@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres:postgres@127.0.0.1:5432/xiangzhi
 # Test coverage may only rise: raise this floor when it does.
-COVERAGE_FLOOR := 94
+COVERAGE_FLOOR := 95
 
 .PHONY: run test lint typecheck bench messages clean
 
