@@ -193,6 +193,23 @@ def audit_record_lasting(**row) -> None:
         deferred.append(row)
 
 
+def audit_over_limit(*, actor, action: str, since, limit: int):
+    """For a per-user rate limit: None while `actor` recorded `action` at most `limit` times since a moment, else
+    when the limit-th latest of those rows was written (one more passes once that row is out of the window). One
+    read of at most two rows on the index (actor, action, created_at), however many rows the window holds."""
+    get_audit_action(action)
+    times = (
+        AuditEntry.objects.unrestricted("the actor's own rows, counted for a rate limit")
+        .filter(actor=actor, action=action, created_at__gte=since)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+    )
+    if limit <= 0:
+        return next(iter(times[:1]), None)
+    pair = list(times[limit - 1 : limit + 1])
+    return pair[0] if len(pair) == 2 else None
+
+
 def audit_save(*, actor, obj, action_prefix: str) -> AuditEntry:
     """Save a set-up record with its audit row: `<prefix>.create`, or `<prefix>.update` with before and after."""
     before = snapshot(type(obj)._base_manager.get(pk=obj.pk)) if obj.pk else None

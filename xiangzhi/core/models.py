@@ -77,6 +77,8 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["town", "-created_at"]),
             models.Index(fields=["target_type", "target_id"]),
+            # a per-user rate limit counts an actor's recent rows of one action (registry number searches)
+            models.Index(fields=["actor", "action", "created_at"], name="audit_actor_action_time"),
         ]
 
     def __str__(self):

@@ -52,6 +52,11 @@ register_action(
     _("exported households"),
     fields={"rows": _("rows"), "filters": _("filters")},
 )
+register_action(
+    "registry.search.number",
+    _("searched by a whole phone or ID number"),
+    fields={"phone": _("phone number"), "id_number": _("ID number")},
+)
 register_action("registry.flag.create", _("added a flag"))
 register_action("registry.flag.update", _("changed a flag"))
 register_action("registry.demo_town.create", _("created the demo town"), fields={"accounts": _("accounts")})

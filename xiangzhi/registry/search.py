@@ -2,21 +2,31 @@
 
 Keys are rows of SearchToken, prefixed by kind (see the model). A query is classified (Han characters, Latin
 letters, digits) into a few range scans on (scope column, token), each LIMITed, so the cost depends on the
-number of hits shown, not on the size of the county. Phone and ID tails are matched through blind indexes of
-their last four characters, then confirmed on the decrypted value of the few candidates.
+number of hits shown, not on the size of the county.
+
+A number matches only on what the mask already shows (`core.masking`: `138****5678`, `500111********123X`) — its
+last four characters — or whole: a tail of five to ten digits would confirm, one query per candidate digit, a digit
+the user cannot see. A whole number is a check of a number the user typed: each is audited
+(`registry.search.number`, the number masked) and limited per user (`XIANGZHI_NUMBER_SEARCHES_PER_HOUR`).
 """
 
+import datetime
 import itertools
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F, TextField, Value
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from pypinyin import Style, pinyin
 
-from xiangzhi.core.crypto import blind_index, decrypt
+from xiangzhi.core.audit import audit_over_limit, audit_record
+from xiangzhi.core.crypto import blind_index
+from xiangzhi.core.masking import mask_id_number, mask_phone
 from xiangzhi.core.permissions import can
 
 from . import permissions as perms
@@ -25,11 +35,10 @@ from .models import Household, Resident, SearchToken
 
 NAME, PINYIN, INITIALS, ADDRESS = "n", "p", "i", "a"
 PHONE_TAIL, PHONE_FULL, ID_TAIL, ID_FULL = "t", "f", "d", "x"
+# What the masks show of a phone or ID number's end: all a search matches of a number short of the whole of it.
 TAIL = 4
 PER_SCAN = 60
-# A four-digit tail is shared by ~70 phone numbers and ~90 ID numbers per million residents: a longer query reads
-# all the candidates of its tail (up to this many), then keeps those whose number really ends in it.
-TAIL_SCAN = 1000
+NUMBER_SEARCH = "registry.search.number"
 # Punctuation people type between syllables or digits, control characters (a NUL PostgreSQL refuses), surrogates.
 _PUNCT = re.compile(r"[\s·•・.\-_'\"()（）,，\x00-\x1f\x7f-\x9f\ud800-\udfff]+")
 _HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
@@ -151,29 +160,19 @@ def _successor(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-_SECRET = {
-    "phone": F("resident__phones__number"),  # every phone of the resident: any of them may end in the digits
-    "id": F("resident__id_number"),
-}
-
-
-def _scan_all(
-    tokens, scans: list[tuple[str, bool, str | None]]
-) -> list[tuple[str, int, int | None, str | None]]:
+def _scan_all(tokens, scans: list[tuple[str, bool]]) -> list[tuple[str, int, int | None]]:
     """Every range scan of a query in one statement: a UNION ALL of LIMITed subqueries, valid SQL for SQLite and
-    PostgreSQL alike (a round trip to PostgreSQL costs as much as the scan itself). A tail that must be confirmed
-    brings the encrypted numbers to check it against (`secret`, a join), so confirming needs no statement of its
-    own. Each scan is built by the ORM from the scoped queryset, so restrict() applies inside every part."""
+    PostgreSQL alike (a round trip to PostgreSQL costs as much as the scan itself). Each scan is built by the ORM
+    from the scoped queryset, so restrict() applies inside every part."""
     parts = []
-    for prefix, exact_only, secret in scans:
+    for prefix, exact_only in scans:
         qs = (
             tokens.filter(token=prefix)
             if exact_only
             else tokens.filter(token__gte=prefix, token__lt=_successor(prefix))
         )
-        qs = qs.annotate(secret=_SECRET[secret] if secret else Value(None, output_field=TextField()))
-        qs = qs.order_by("token").values_list("token", "household_id", "resident_id", "secret")
-        parts.append(qs[: TAIL_SCAN if secret else PER_SCAN].query.sql_with_params())
+        qs = qs.order_by("token").values_list("token", "household_id", "resident_id")
+        parts.append(qs[:PER_SCAN].query.sql_with_params())
     # the parts are the ORM's own SQL with their parameters kept apart: no input is pasted into the text
     sql = " UNION ALL ".join(f"SELECT * FROM ({part}) scan{i}" for i, (part, _) in enumerate(parts))  # noqa: S608
     with connection.cursor() as cursor:
@@ -219,49 +218,81 @@ def _whole_id_number(digits: str) -> str | None:
     return None
 
 
+class NumberSearchLimit(Exception):
+    """More searches by a whole number in the last hour than the user may make: the search finds nothing."""
+
+    def __init__(self, per_hour: int, retry_after: datetime.timedelta):
+        super().__init__(per_hour, retry_after)
+        self.per_hour = per_hour
+        self.retry_after_seconds = max(1, math.ceil(retry_after.total_seconds()))
+
+    @property
+    def message(self) -> str:
+        return _(
+            "Too many searches by a whole phone or ID number: at most %(limit)d an hour. Try again in "
+            "%(minutes)d min; a name or the last four digits can still be searched."
+        ) % {"limit": self.per_hour, "minutes": math.ceil(self.retry_after_seconds / 60)}
+
+
+_HOUR = datetime.timedelta(hours=1)
+
+
+def _number_checked(user, kind: str, number: str) -> None:
+    """Audit a search by a whole number (masked: the row is no place for the number) and refuse it beyond the
+    user's hourly limit. The row is written before counting, outside any transaction of ours: a request counts
+    its own row and every row committed before it, so of overlapping requests only the first `per_hour` pass, with
+    no lock. Every attempt counts, refused ones too: a script that keeps trying stays refused."""
+    masked = mask_phone(number) if kind == "phone" else mask_id_number(number)
+    audit_record(actor=user, action=NUMBER_SEARCH, after={kind: masked})
+    per_hour = settings.XIANGZHI_NUMBER_SEARCHES_PER_HOUR
+    now = timezone.now()
+    counted = audit_over_limit(actor=user, action=NUMBER_SEARCH, since=now - _HOUR, limit=per_hour)
+    if counted is not None:
+        raise NumberSearchLimit(per_hour, counted + _HOUR - now)
+
+
 def search(user, query: str, limit: int = 20) -> list[Hit]:
+    """The user's best hits for a query, from what the user may view. Raises NumberSearchLimit when the query is a
+    whole phone or ID number and the user made too many such searches in the last hour."""
     q = normalize(query)
     if not q or len(q) > 40:
         return []
     tokens = SearchToken.objects.restrict(user, perms.VIEW)
-    may_see_ids = can(user, perms.REVEAL_ID)
-    scans: list[tuple[str, bool, str | None]] = []  # (token prefix, exact only, what confirms it)
-    tails: dict[str, str] = {}  # blind-tail token -> the digits that must end the number
+    scans: list[tuple[str, bool]] = []  # (token prefix, exact only)
+    checked: tuple[str, str] | None = None  # (kind, whole number) the query checks
     if _HAN.search(q):
-        scans += [(NAME + q, False, None), (ADDRESS + q, False, None)]
+        scans += [(NAME + q, False), (ADDRESS + q, False)]
     elif q.isascii() and q.isalpha():
-        scans += [(PINYIN + q, False, None), (INITIALS + q, False, None)]
-    elif is_ascii_digits(q) or (len(q) >= 4 and is_ascii_digits(q[:-1]) and q[-1] == "x"):
+        scans += [(PINYIN + q, False), (INITIALS + q, False)]
+    elif is_ascii_digits(q) or (len(q) >= TAIL and is_ascii_digits(q[:-1]) and q[-1] == "x"):
         digits = q.upper()
         if is_ascii_digits(q):
-            scans.append((ADDRESS + q, False, None))
+            scans.append((ADDRESS + q, False))
             if len(q) == 11:
-                scans.append((PHONE_FULL + blind_index("phone", q), True, None))
-            elif len(q) >= TAIL:
-                key = PHONE_TAIL + blind_index("phone-tail", q[-TAIL:])
-                # four digits are the blind tail itself; more need the decrypted number
-                scans.append((key, True, "phone" if len(q) > TAIL else None))
-                if len(q) > TAIL:
-                    tails[key] = q
-        if may_see_ids and len(q) >= TAIL:
+                scans.append((PHONE_FULL + blind_index("phone", q), True))
+                checked = ("phone", q)
+            elif len(q) == TAIL:
+                scans.append((PHONE_TAIL + blind_index("phone-tail", q), True))
+        # ID numbers only for who may reveal them; shop clerks, grid workers and duty officers never see one
+        if can(user, perms.REVEAL_ID):
             full = _whole_id_number(digits)
             if full:
-                scans.append((ID_FULL + blind_index("id", full), True, None))
-            else:
-                key = ID_TAIL + blind_index("id-tail", digits[-TAIL:])
-                scans.append((key, True, "id" if len(digits) > TAIL else None))
-                if len(digits) > TAIL:
-                    tails[key] = digits
+                scans.append((ID_FULL + blind_index("id", full), True))
+                checked = ("id_number", full)
+            elif len(digits) == TAIL:
+                scans.append((ID_TAIL + blind_index("id-tail", digits), True))
     else:
-        scans.append((ADDRESS + q, False, None))
+        scans.append((ADDRESS + q, False))
+    if not scans:  # an ID fragment from who may not search ID numbers
+        return []
+    if checked:
+        _number_checked(user, *checked)
 
     found = _scan_all(tokens, scans)
-    if tails:
-        found = _confirm_tails(found, tails)
-    prefixes = {prefix for prefix, _, _ in scans}
+    prefixes = {prefix for prefix, _ in scans}
 
     best: dict[tuple[str, int], tuple[int, str]] = {}
-    for token, household_id, resident_id, _ in found:
+    for token, household_id, resident_id in found:
         score = _SCORES.get((token[0], token in prefixes), 8)
         key = ("resident", resident_id) if resident_id else ("household", household_id)
         if key not in best or score < best[key][0]:
@@ -303,14 +334,3 @@ def search(user, query: str, limit: int = 20) -> list[Hit]:
         )
     )
     return hits[:limit]
-
-
-def _confirm_tails(rows, tails: dict[str, str]):
-    """A blind tail matches every number ending in the same four digits: keep the residents one of whose numbers
-    (decrypted here, from the scan's `secret`) ends in the whole query."""
-    confirmed = {
-        (token, resident_id)
-        for token, _, resident_id, secret in rows
-        if token in tails and secret and decrypt(secret).endswith(tails[token])
-    }
-    return [row for row in rows if row[0] not in tails or (row[0], row[2]) in confirmed]

@@ -66,8 +66,12 @@ def home(request):
 @requires(perms.VIEW)
 def search(request):
     query = request.GET.get("q", "")[:40]
-    hits = search_module.search(request.user, query) if query.strip() else []
-    context = {"query": query, "hits": hits}
+    refused = ""
+    try:
+        hits = search_module.search(request.user, query) if query.strip() else []
+    except search_module.NumberSearchLimit as exc:
+        hits, refused = [], exc.message
+    context = {"query": query, "hits": hits, "refused": refused}
     return render_page_or_fragment(request, "registry/search.html", "registry/_search_results.html", context)
 
 

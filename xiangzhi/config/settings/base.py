@@ -168,6 +168,10 @@ XIANGZHI_TOKEN_MAX_AGE = datetime.timedelta(days=int(os.environ.get("XIANGZHI_TO
 # How long an Idempotency-Key (or a page form's one-time token) is remembered (core.idempotency.idempotency_purge).
 XIANGZHI_IDEMPOTENCY_RETENTION = datetime.timedelta(hours=24)
 
+# Searches by a whole phone or ID number (a check of a number the user typed, each audited) one account may make
+# in an hour; beyond it a search by number finds nothing until the hour's oldest check ages out.
+XIANGZHI_NUMBER_SEARCHES_PER_HOUR = int(os.environ.get("XIANGZHI_NUMBER_SEARCHES_PER_HOUR", "20"))
+
 # Oversize requests are refused with a 400 before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000

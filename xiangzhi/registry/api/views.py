@@ -3,7 +3,7 @@
 import contextlib
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -13,6 +13,7 @@ from rest_framework.reverse import reverse
 from xiangzhi.areas.filtersets import AreaFilter
 from xiangzhi.areas.selectors import groups_for
 from xiangzhi.core.api.base import RestrictedAPIView, RestrictedViewSetMixin
+from xiangzhi.core.api.schema import ErrorSerializer
 
 from .. import permissions as perms
 from .. import search as search_module
@@ -257,13 +258,28 @@ class SearchView(RestrictedAPIView):
             OpenApiParameter(
                 "q",
                 str,
-                description="A name, its pinyin or initials, a phone or ID tail, a household number or address; empty finds nothing.",
+                description="A name, its pinyin or initials, the last four digits of a phone or ID number or the whole "
+                "number (audited, limited per hour), a household number or address; empty finds nothing.",
             )
         ],
-        responses=s.SearchHitSerializer(many=True),
+        responses={
+            200: s.SearchHitSerializer(many=True),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="Too many searches by a whole phone or ID number this hour (each is audited); "
+                "`Retry-After` says in how many seconds the next one passes.",
+            ),
+        },
     )
     def get(self, request):
-        hits = search_module.search(request.user, request.query_params.get("q", ""))
+        try:
+            hits = search_module.search(request.user, request.query_params.get("q", ""))
+        except search_module.NumberSearchLimit as exc:
+            return Response(
+                {"detail": exc.message, "code": "number_search_limit"},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(exc.retry_after_seconds)},
+            )
         return Response(s.SearchHitSerializer(hits, many=True).data)
 
 

@@ -9,10 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xiangzhi.core.audit import audit_record_lasting
+from xiangzhi.core.audit import audit_over_limit, audit_record_lasting
 from xiangzhi.core.crypto import blind_index
 from xiangzhi.core.masking import has_personal_number, mask_id_number
-from xiangzhi.core.models import AuditEntry
 
 from .. import search
 from ..choices import LIVING_HERE, IdStatus, MembershipEnd, Relationship, ResidenceStatus
@@ -100,10 +99,8 @@ def _refuse_duplicate_id(*, actor, number: str | None, blind: str | None, exclud
     if not number:
         return
     since = timezone.now() - settings.XIANGZHI_DUPLICATE_ID_WINDOW
-    refused = AuditEntry.objects.unrestricted("the actor's own refusals, counted for the limit").filter(
-        actor_id=actor.pk, action=DUPLICATE_ID_ACTION, created_at__gte=since
-    )
-    if refused.count() >= settings.XIANGZHI_DUPLICATE_ID_LIMIT:
+    limit = settings.XIANGZHI_DUPLICATE_ID_LIMIT
+    if audit_over_limit(actor=actor, action=DUPLICATE_ID_ACTION, since=since, limit=limit - 1):
         raise ValidationError(
             {
                 "id_number": _(

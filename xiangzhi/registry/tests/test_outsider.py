@@ -303,7 +303,8 @@ def test_own_records_cannot_reach_into_the_target(scenario, outsider_client):
 
 def _queries(scenario) -> list[str]:
     """Every plain search key of the target (names, suffixes, pinyin, initials, address fragments, household
-    number), and the tails and full values of its phone and ID numbers."""
+    number), and the tails (the last four, all a search matches short of the whole) and full values of its phone and
+    ID numbers."""
     target = scenario.target
     plain = SearchToken.objects.filter(household=target, token__regex=r"^[npia]").values_list(
         "token", flat=True
@@ -311,10 +312,10 @@ def _queries(scenario) -> list[str]:
     queries = {t[1:] for t in plain}
     queries |= {target.number}
     for phone in scenario.phones:
-        queries |= {phone.number, phone.number[-4:], phone.number[-6:]}
+        queries |= {phone.number, phone.number[-4:]}
     for resident in scenario.members:
         if resident.id_number:
-            queries |= {resident.id_number, resident.id_number[-4:], resident.id_number[-8:]}
+            queries |= {resident.id_number, resident.id_number[-4:]}
     return sorted(queries)
 
 
@@ -325,7 +326,9 @@ def _leaks(html: str, scenario, query: str = "") -> list[str]:
     return [m for m in markers if m in html and m not in query]
 
 
-def test_search_never_returns_the_target(scenario, outsider_client, admin_user):
+def test_search_never_returns_the_target(scenario, outsider_client, admin_user, settings):
+    # every whole number below is searched four times; the hourly limit (tested on its own) must not hide a probe
+    settings.XIANGZHI_NUMBER_SEARCHES_PER_HOUR = 1000
     target = scenario.target
     member_ids = {r.pk for r in scenario.members}
     insider = Client()
