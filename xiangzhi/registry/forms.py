@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from xiangzhi.areas.models import VillageGroup
-from xiangzhi.core.forms import DateInput
+from xiangzhi.core.forms import DateInput, ModelChoiceField, ModelMultipleChoiceField
 from xiangzhi.core.permissions import can
 
 from . import permissions as perms
@@ -17,7 +17,7 @@ PHONE_SLOTS = 3
 
 
 class HouseholdForm(forms.Form):
-    group = forms.ModelChoiceField(label=_("village group"), queryset=VillageGroup.objects.none())
+    group = ModelChoiceField(label=_("village group"), queryset=VillageGroup.objects.none())
     number = forms.CharField(label=_("household number (户号)"), max_length=32)
     address = forms.CharField(label=_("address"), max_length=200, required=False)
     house_number = forms.CharField(label=_("house number (门牌号)"), max_length=32, required=False)
@@ -66,7 +66,7 @@ class ResidentForm(forms.Form):
     sex = forms.ChoiceField(label=_("sex"), choices=[("", "—"), *Sex.choices], required=False)
     birth_date = forms.DateField(label=_("birth date"), required=False, widget=DateInput())
     residence_status = forms.ChoiceField(label=_("residence status"), choices=LIVING_RESIDENCE_CHOICES)
-    flags = forms.ModelMultipleChoiceField(
+    flags = ModelMultipleChoiceField(
         label=_("flags"),
         queryset=FlagType.objects.none(),
         required=False,

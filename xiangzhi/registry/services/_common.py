@@ -153,17 +153,22 @@ def _set_phones(resident: Resident, phones: list[PhoneInput]) -> None:
 
 
 def _set_flags(resident: Resident, flags: list[FlagInput]) -> None:
+    """A flag listed twice with the same level is one flag; with two levels it is a question only the user can
+    answer, so it is refused (never the IntegrityError of `resident_flag_once`)."""
     if any(f.flag.town_id != resident.town_id for f in flags):
         raise ValidationError({"flags": _("Choose among your town's flags.")})
+    levels: dict[FlagType, int | None] = {}
+    for f in flags:
+        level = f.level if f.flag.has_level else None
+        if levels.setdefault(f.flag, level) != level:
+            raise ValidationError(
+                {"flags": _("%(flag)s is listed twice with different levels.") % {"flag": f.flag.name}},
+                code="flag_twice",
+            )
     resident.flags.all().delete()
     ResidentFlag.objects.bulk_create(
-        ResidentFlag(
-            town_id=resident.town_id,
-            resident=resident,
-            flag=f.flag,
-            level=f.level if f.flag.has_level else None,
-        )
-        for f in flags
+        ResidentFlag(town_id=resident.town_id, resident=resident, flag=flag, level=level)
+        for flag, level in levels.items()
     )
 
 
