@@ -19,6 +19,7 @@ from ..models import (
     Resident,
 )
 from ._common import (
+    _check_free_text,
     _move,
 )
 
@@ -36,6 +37,8 @@ def household_create(
 ) -> Household:
     require(actor, perms.CHANGE, group)
     number = number.strip()
+    # Shown in clear on every card, list and export: no phone or ID number in them.
+    _check_free_text(number=number, address=address, house_number=house_number)
     if (
         Household.objects.unrestricted("the service checked scope with require()")
         .filter(town_id=group.town_id, number=number)
@@ -67,6 +70,7 @@ def household_update(*, actor, household: Household, **fields) -> Household:
         if name not in allowed:
             raise TypeError(name)
         setattr(household, name, value)
+    _check_free_text(**{name: fields[name] for name in ("address", "house_number") if fields.get(name)})
     if "group" in fields:
         require(actor, perms.CHANGE, fields["group"])
         household.village_id = fields["group"].village_id
