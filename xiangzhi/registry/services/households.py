@@ -41,10 +41,12 @@ def household_create(
     _check_free_text(number=number, address=address, house_number=house_number)
     if (
         Household.objects.unrestricted("the service checked scope with require()")
-        .filter(town_id=group.town_id, number=number)
+        .filter(village_id=group.village_id, number=number)
         .exists()
     ):
-        raise ValidationError({"number": _("Household number %(number)s is taken.") % {"number": number}})
+        raise ValidationError(
+            {"number": _("Household number %(number)s is taken in this village.") % {"number": number}}
+        )
     household = Household.objects.create(
         town_id=group.town_id,
         village_id=group.village_id,
@@ -73,6 +75,18 @@ def household_update(*, actor, household: Household, **fields) -> Household:
     _check_free_text(**{name: fields[name] for name in ("address", "house_number") if fields.get(name)})
     if "group" in fields:
         require(actor, perms.CHANGE, fields["group"])
+        if (
+            fields["group"].village_id != household.village_id
+            and Household.objects.unrestricted("the service checked scope with require()")
+            .filter(village_id=fields["group"].village_id, number=household.number)
+            .exists()
+        ):
+            raise ValidationError(
+                {
+                    "group": _("Household number %(number)s is taken in that village.")
+                    % {"number": household.number}
+                }
+            )
         household.village_id = fields["group"].village_id
     household.confirmed_at = timezone.now()
     household.save()
