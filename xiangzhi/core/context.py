@@ -11,6 +11,7 @@ from django.conf import settings
 class RequestContext:
     ip_address: str | None = None
     request_id: str = ""
+    client_request_id: str = ""  # the client's X-Request-ID, if it had a safe shape
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
