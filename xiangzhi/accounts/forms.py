@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xiangzhi.areas.models import Village, VillageGroup
 from xiangzhi.areas.selectors import groups_for, villages_for
+from xiangzhi.core.forms import ModelChoiceField, ModelMultipleChoiceField
 from xiangzhi.core.permissions import ROLE_LEVEL, Level, Role
 
 from .services import RoleInput
@@ -20,7 +21,7 @@ class ServicePasswordChangeForm(PasswordChangeForm):
         return user_change_password(user=self.user, new_password=self.cleaned_data["new_password1"])
 
 
-class VillageGroupsField(forms.ModelMultipleChoiceField):
+class VillageGroupsField(ModelMultipleChoiceField):
     """Every village has its 1组: a group is named with its village."""
 
     def label_from_instance(self, obj: VillageGroup) -> str:
@@ -38,7 +39,7 @@ class RolesForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one role.")},
     )
-    village = forms.ModelChoiceField(
+    village = ModelChoiceField(
         label=_("village (for a village cadre)"), queryset=Village.objects.none(), required=False
     )
     groups = VillageGroupsField(
@@ -47,8 +48,8 @@ class RolesForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        village = cast(forms.ModelChoiceField, self.fields["village"])
-        groups = cast(forms.ModelMultipleChoiceField, self.fields["groups"])
+        village = cast(ModelChoiceField, self.fields["village"])
+        groups = cast(ModelMultipleChoiceField, self.fields["groups"])
         village.queryset = villages_for(user=user)
         groups.queryset = groups_for(user=user)
 

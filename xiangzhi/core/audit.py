@@ -176,6 +176,7 @@ def audit_record(*, actor, action: str, target=None, town=None, before=None, aft
         after=_jsonable(after),
         ip_address=ctx.ip_address,
         request_id=ctx.request_id,
+        client_request_id=ctx.client_request_id,
     )
     entry.save()
     return entry

@@ -11,6 +11,7 @@ from django.conf import settings
 class RequestContext:
     ip_address: str | None = None
     request_id: str = ""
+    client_request_id: str = ""  # the client's X-Request-ID, if it had a safe shape
     # audit rows to write when the request ends, outside its transactions (core.audit.audit_record_lasting);
     # None outside a request
     deferred: list | None = None

@@ -1,6 +1,8 @@
 """Form pieces every app's forms and filtersets share."""
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import connection
 
 
 class DateInput(forms.DateInput):
@@ -11,3 +13,59 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None, format="%Y-%m-%d"):
         super().__init__(attrs, format=format)
+
+
+def _pk_in_range(field, value) -> bool:
+    """Whether `value` can name a row of the field's queryset without reaching the database: an integer key must
+    be ASCII digits within the column's range. Django's `pk__in` (ModelMultipleChoiceField) sends any integer on
+    as is, and SQLite raises OverflowError (a 500) for one beyond 64 bits; a negative or huge id is no choice."""
+    key = field.to_field_name or "pk"
+    model_field = field.queryset.model._meta.pk if key == "pk" else field.queryset.model._meta.get_field(key)
+    if model_field.get_internal_type() not in _INTEGER_FIELDS:
+        return True
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 20:  # int() refuses over 4,300 digits
+        return False
+    low, high = connection.ops.integer_field_range(model_field.get_internal_type())
+    return (low is None or int(text) >= low) and (high is None or int(text) <= high)
+
+
+_INTEGER_FIELDS = {
+    "AutoField",
+    "BigAutoField",
+    "SmallAutoField",
+    "IntegerField",
+    "BigIntegerField",
+    "SmallIntegerField",
+    "PositiveIntegerField",
+    "PositiveBigIntegerField",
+    "PositiveSmallIntegerField",
+}
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    """Django's field, but a key that no row could have (`-1`, `99999999999999999999`, `1.5`) is an invalid choice
+    before any query. Every form of the project uses this one (a test walks the forms)."""
+
+    def to_python(self, value):
+        if (
+            value not in self.empty_values
+            and not isinstance(value, getattr(self.queryset, "model", ()))
+            and not _pk_in_range(self, value)
+        ):
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+        return super().to_python(value)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's field with `ModelChoiceField`'s check on each key; the same key twice is one choice."""
+
+    def clean(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            if isinstance(pk, str | int) and not _pk_in_range(self, pk):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super().clean(value)

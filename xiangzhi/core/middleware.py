@@ -1,5 +1,5 @@
-"""Gives every request an id (echoed in X-Request-ID) and records its address for the audit log; answers a
-service's NotInScope with 404."""
+"""Gives every request an id of ours (answered in X-Request-ID; a client's own id is kept beside it, never as it)
+and records its address for the audit log; answers a service's NotInScope with 404."""
 
 import re
 import uuid
@@ -12,7 +12,7 @@ from django.utils.cache import patch_cache_control
 from . import context
 from .audit import audit_record
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class RequestContextMiddleware:
@@ -20,13 +20,18 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Our id is always fresh: a client choosing it could make its audit rows collide with another request's.
+        # The client's id, when it has a safe shape, is kept apart so both ends can be traced.
+        request_id = uuid.uuid4().hex
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         deferred: list[dict] = []
         token = context.activate(
             context.RequestContext(
-                ip_address=context.client_ip(request), request_id=request_id, deferred=deferred
+                ip_address=context.client_ip(request),
+                request_id=request_id,
+                client_request_id=incoming if _SAFE_ID.fullmatch(incoming) else "",
+                deferred=deferred,
             )
         )
         try:

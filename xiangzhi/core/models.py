@@ -65,6 +65,8 @@ class AuditEntry(models.Model):
     after = models.JSONField(_("after"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    # what the client called the request (its X-Request-ID): its claim, kept apart from our request_id
+    client_request_id = models.CharField(_("client's request id"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
     objects = AuditQuerySet.as_manager()

@@ -1,10 +1,13 @@
 """Registry forms: they validate input and hand it to services; they never save models themselves."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from xiangzhi.areas.models import VillageGroup
-from xiangzhi.core.forms import DateInput
+from xiangzhi.areas.models import Village, VillageGroup
+from xiangzhi.areas.selectors import villages_for
+from xiangzhi.core.forms import DateInput, ModelChoiceField, ModelMultipleChoiceField
 from xiangzhi.core.permissions import can
 
 from . import permissions as perms
@@ -17,7 +20,7 @@ PHONE_SLOTS = 3
 
 
 class HouseholdForm(forms.Form):
-    group = forms.ModelChoiceField(label=_("village group"), queryset=VillageGroup.objects.none())
+    group = ModelChoiceField(label=_("village group"), queryset=VillageGroup.objects.none())
     number = forms.CharField(label=_("household number (户号)"), max_length=32)
     address = forms.CharField(label=_("address"), max_length=200, required=False)
     house_number = forms.CharField(label=_("house number (门牌号)"), max_length=32, required=False)
@@ -71,7 +74,7 @@ class ResidentForm(forms.Form):
         help_text=_("only without an ID number: the ID number gives the birth date"),
     )
     residence_status = forms.ChoiceField(label=_("residence status"), choices=LIVING_RESIDENCE_CHOICES)
-    flags = forms.ModelMultipleChoiceField(
+    flags = ModelMultipleChoiceField(
         label=_("flags"),
         queryset=FlagType.objects.none(),
         required=False,
@@ -155,25 +158,48 @@ class MembershipEndForm(forms.Form):
     note = forms.CharField(label=_("note"), max_length=200, required=False)
 
 
-def _target_household(user, number: str) -> Household:
-    try:
-        return selectors.household_target(user=user, number=number)
-    except Household.DoesNotExist:
-        raise forms.ValidationError(_("No household with this number in your area.")) from None
+class _TargetHouseholdForm(forms.Form):
+    """Names another household by its number, and its village when the user reaches several (a number is unique
+    in its village only)."""
 
-
-class MoveForm(forms.Form):
-    household_number = forms.CharField(label=_("move to household number"), max_length=32)
-    relationship = forms.ChoiceField(
-        label=_("relationship to that household's head"), choices=Relationship.choices
+    number_field: str
+    village = ModelChoiceField(
+        label=_("in village"), queryset=Village.objects.none(), required=False, empty_label=_("any of mine")
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        villages = villages_for(user=user)
+        cast(ModelChoiceField, self.fields["village"]).queryset = villages
+        if len(villages) < 2:
+            del self.fields["village"]
 
-    def clean_household_number(self):
-        return _target_household(self.user, self.cleaned_data["household_number"])
+    def clean(self):
+        data = super().clean()
+        number = data.get(self.number_field)
+        if number is None:
+            return data
+        try:
+            data[self.number_field] = selectors.household_target(
+                user=self.user, number=number, village=data.get("village")
+            )
+        except Household.DoesNotExist:
+            self.add_error(self.number_field, _("No household with this number in your area."))
+        except Household.MultipleObjectsReturned:
+            self.add_error(
+                "village", _("Households of several villages have this number: choose the village.")
+            )
+        return data
+
+
+class MoveForm(_TargetHouseholdForm):
+    number_field = "household_number"
+    household_number = forms.CharField(label=_("move to household number"), max_length=32)
+    relationship = forms.ChoiceField(
+        label=_("relationship to that household's head"), choices=Relationship.choices
+    )
+    field_order = ["household_number", "village", "relationship"]
 
 
 class ChangeHeadForm(forms.Form):
@@ -225,7 +251,8 @@ class SplitForm(forms.Form):
         }
 
 
-class MergeForm(forms.Form):
+class MergeForm(_TargetHouseholdForm):
+    number_field = "source_number"
     source_number = forms.CharField(
         label=_("household number to merge into this one"),
         max_length=32,
@@ -233,13 +260,6 @@ class MergeForm(forms.Form):
             "Its members join this household; restate their relationships afterwards with “change head”."
         ),
     )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_source_number(self):
-        return _target_household(self.user, self.cleaned_data["source_number"])
 
 
 class FlagTypeForm(forms.Form):

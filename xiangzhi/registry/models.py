@@ -57,7 +57,11 @@ class Household(TownScopedModel):
         verbose_name = _("household (户)")
         verbose_name_plural = _("households")
         ordering = ["number"]
-        constraints = [models.UniqueConstraint(fields=["town", "number"], name="household_unique_number")]
+        # Unique in its village, not the town: a town-wide clash would tell a cadre that a number is used in
+        # another village, a household out of their scope.
+        constraints = [
+            models.UniqueConstraint(fields=["village", "number"], name="household_unique_number_in_village")
+        ]
         indexes = [models.Index(fields=["village", "group"])]
 
     def __str__(self):

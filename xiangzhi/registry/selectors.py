@@ -46,11 +46,17 @@ def household_get(*, user, pk, action=perms.VIEW) -> Household:
     return Household.objects.restrict(user, action).select_related("village", "group", "head").get(pk=pk)
 
 
-def household_target(*, user, number: str | None = None, pk=None) -> Household:
-    """The other household of a move or a merge, named by its number (the pages) or its id (the API): an active
-    household the user may change. Out of scope, closed or absent raises DoesNotExist."""
+def household_target(*, user, number: str | None = None, village=None, pk=None) -> Household:
+    """The other household of a move or a merge, named by its number and village (the pages) or its id (the
+    API): an active household the user may change. Out of scope, closed or absent raises DoesNotExist. A number
+    is unique in its village only: without a village, one held in two villages the user may change raises
+    MultipleObjectsReturned (the page then asks for the village)."""
     households = Household.objects.restrict(user, perms.CHANGE).filter(status=HouseholdStatus.ACTIVE)
-    return households.get(number=number.strip()) if number is not None else households.get(pk=pk)
+    if number is None:
+        return households.get(pk=pk)
+    if village is not None:
+        households = households.filter(village=village)
+    return households.get(number=number.strip())
 
 
 def duplicate_id_household(*, user, error) -> int | None:

@@ -341,7 +341,7 @@ def resident_move(request, pk):
         request,
         pk,
         MoveForm(request.POST or None, user=request.user),
-        lambda resident, household_number, relationship: services.resident_move(
+        lambda resident, household_number, relationship, village=None: services.resident_move(
             actor=request.user, resident=resident, household=household_number, relationship=relationship
         ),
     )
@@ -408,7 +408,7 @@ def household_split(request, pk):
 def household_merge(request, pk):
     target = selectors.household_get(user=request.user, pk=pk, action=perms.CHANGE)
 
-    def save(source_number):
+    def save(source_number, village=None):
         members = source_number.memberships.filter(ended_at__isnull=True).values_list(
             "resident_id", flat=True
         )

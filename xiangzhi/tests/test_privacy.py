@@ -210,7 +210,8 @@ def _assert_logged(response, *, action, actor, resident, request_id):
     assert entry.actor == actor and entry.actor_name == actor.username
     assert (entry.target_type, entry.target_id) == ("registry.resident", str(resident.pk))
     assert entry.ip_address == "127.0.0.1"
-    assert entry.request_id == request_id == response["X-Request-ID"]
+    assert entry.request_id == response["X-Request-ID"] != request_id
+    assert entry.client_request_id == request_id
     return entry
 
 

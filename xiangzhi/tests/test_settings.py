@@ -148,8 +148,10 @@ def test_a_request_id_is_made_when_none_comes_in(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("incoming", ["req-42", "a1B2.c3_d4-E5", "x" * 64])
-def test_a_safe_request_id_is_echoed(client, incoming):
-    assert client.get(LOGIN, HTTP_X_REQUEST_ID=incoming)["X-Request-ID"] == incoming
+def test_a_client_request_id_is_never_ours(client, incoming):
+    # a client choosing our id could make its audit rows pass for another request's
+    answered = client.get(LOGIN, HTTP_X_REQUEST_ID=incoming)["X-Request-ID"]
+    assert HEX_ID.match(answered) and answered != incoming
 
 
 @pytest.mark.django_db
@@ -173,7 +175,7 @@ def test_an_unsafe_request_id_is_replaced(client, incoming):
 
 
 @pytest.mark.django_db
-def test_the_request_id_reaches_the_audit_row(client, admin_user):
+def test_the_request_id_reaches_the_audit_row_beside_the_clients(client, admin_user):
     client.force_login(admin_user)
     response = client.post(
         reverse("accounts:users"),
@@ -182,9 +184,26 @@ def test_the_request_id_reaches_the_audit_row(client, admin_user):
         REMOTE_ADDR="10.9.8.7",
     )
     assert response.status_code == 302
-    assert response["X-Request-ID"] == "trace-clerk9"
     entry = AuditEntry.objects.get(action="accounts.user.create")
-    assert (entry.request_id, entry.ip_address) == ("trace-clerk9", "10.9.8.7")
+    assert (entry.request_id, entry.client_request_id, entry.ip_address) == (
+        response["X-Request-ID"],
+        "trace-clerk9",
+        "10.9.8.7",
+    )
+    assert HEX_ID.match(entry.request_id)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("incoming", ["has spaces in it", "x" * 65, "请求", "a/b", "<b>x</b>"])
+def test_an_unsafe_client_request_id_is_not_kept(client, admin_user, incoming):
+    client.force_login(admin_user)
+    client.post(
+        reverse("accounts:users"),
+        {"username": "clerk9", "roles": ["clerk"], "password": "Initial-pass-2024"},
+        HTTP_X_REQUEST_ID=incoming,
+    )
+    entry = AuditEntry.objects.get(action="accounts.user.create")
+    assert entry.client_request_id == "" and HEX_ID.match(entry.request_id)
 
 
 @pytest.mark.django_db

@@ -41,6 +41,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "after",
             "ip_address",
             "request_id",
+            "client_request_id",
             "changes",
         ]
 

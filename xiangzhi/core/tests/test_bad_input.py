@@ -74,3 +74,57 @@ def test_an_api_url_no_route_matches_is_a_json_404_and_a_page_url_an_html_one(al
     page = client.get("/registry/no-such-page/")
     assert page.status_code == 404
     assert page["Content-Type"].startswith("text/html")
+
+
+def _project_forms():
+    """Every form class declared in a `forms` module of the project's apps."""
+    import importlib
+    import inspect
+
+    from django import forms
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if not config.name.startswith("xiangzhi."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.forms")
+        except ModuleNotFoundError:
+            continue
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__:
+                yield cls
+
+
+def test_every_model_choice_of_the_project_checks_its_key_before_the_database():
+    from django import forms
+
+    from xiangzhi.core.forms import ModelChoiceField, ModelMultipleChoiceField
+
+    found = []
+    for form in _project_forms():
+        for name, field in form.base_fields.items():
+            if isinstance(field, forms.ModelChoiceField):
+                found.append(name)
+                assert isinstance(field, ModelChoiceField | ModelMultipleChoiceField), (
+                    f"{form.__module__}.{form.__name__}.{name}: use xiangzhi.core.forms' field"
+                )
+    assert {"group", "flags", "village", "groups"} <= set(found)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["99999999999999999999", "-1", "0x1"])
+def test_a_key_no_row_could_have_is_a_form_error_on_the_account_pages(client, admin_user, alice, bad):
+    client.force_login(admin_user)
+    response = client.post(
+        "/accounts/users/",
+        {"username": "newcomer", "password": "a-long-pass-123", "roles": ["grid"], "groups": [bad]},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["groups"]
+    response = client.post(
+        "/accounts/users/",
+        {"username": "newcomer", "password": "a-long-pass-123", "roles": ["cadre"], "village": bad},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["village"]

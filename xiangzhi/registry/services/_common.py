@@ -2,6 +2,7 @@
 services take (phones, flags, memberships)."""
 
 import contextlib
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from xiangzhi.core.audit import audit_over_limit, audit_record_lasting
 from xiangzhi.core.crypto import blind_index
-from xiangzhi.core.masking import has_personal_number, mask_id_number
+from xiangzhi.core.masking import digit_runs, has_personal_number, mask_id_number
 
 from .. import search
 from ..choices import LIVING_HERE, IdStatus, MembershipEnd, Relationship, ResidenceStatus
@@ -58,6 +59,29 @@ def _check_free_text(**texts: str) -> None:
     }
     if errors:
         raise ValidationError(errors, code="number_in_text")
+
+
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+
+
+def _check_household_number(number: str) -> None:
+    """A household number (户号) is shown in clear everywhere, and real ones are often long runs of digits from the
+    户籍 system (`500111108000123`): it is refused only when it *is* a personal number — a mobile phone number or an
+    ID number with a valid date and check character."""
+    for run in digit_runs(number):
+        if _MOBILE.fullmatch(run) or (len(run) in (15, 18) and _is_id_number(run)):
+            raise ValidationError(
+                {"number": _("This is a phone or ID number; put it in the resident's own field.")},
+                code="number_in_text",
+            )
+
+
+def _is_id_number(digits: str) -> bool:
+    try:
+        parse_id_number(digits)
+    except ValidationError:
+        return False
+    return True
 
 
 def _check_residence(status: str) -> None:
@@ -190,17 +214,22 @@ def _set_phones(resident: Resident, phones: list[PhoneInput]) -> None:
 
 
 def _set_flags(resident: Resident, flags: list[FlagInput]) -> None:
+    """A flag listed twice with the same level is one flag; with two levels it is a question only the user can
+    answer, so it is refused (never the IntegrityError of `resident_flag_once`)."""
     if any(f.flag.town_id != resident.town_id for f in flags):
         raise ValidationError({"flags": _("Choose among your town's flags.")})
+    levels: dict[FlagType, int | None] = {}
+    for f in flags:
+        level = f.level if f.flag.has_level else None
+        if levels.setdefault(f.flag, level) != level:
+            raise ValidationError(
+                {"flags": _("%(flag)s is listed twice with different levels.") % {"flag": f.flag.name}},
+                code="flag_twice",
+            )
     resident.flags.all().delete()
     ResidentFlag.objects.bulk_create(
-        ResidentFlag(
-            town_id=resident.town_id,
-            resident=resident,
-            flag=f.flag,
-            level=f.level if f.flag.has_level else None,
-        )
-        for f in flags
+        ResidentFlag(town_id=resident.town_id, resident=resident, flag=flag, level=level)
+        for flag, level in levels.items()
     )
 
 

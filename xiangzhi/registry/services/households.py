@@ -19,6 +19,8 @@ from ..models import (
     Resident,
 )
 from ._common import (
+    _check_free_text,
+    _check_household_number,
     _move,
 )
 
@@ -36,12 +38,17 @@ def household_create(
 ) -> Household:
     require(actor, perms.CHANGE, group)
     number = number.strip()
+    # Shown in clear on every card, list and export: no phone or ID number in them.
+    _check_household_number(number)
+    _check_free_text(address=address, house_number=house_number)
     if (
         Household.objects.unrestricted("the service checked scope with require()")
-        .filter(town_id=group.town_id, number=number)
+        .filter(village_id=group.village_id, number=number)
         .exists()
     ):
-        raise ValidationError({"number": _("Household number %(number)s is taken.") % {"number": number}})
+        raise ValidationError(
+            {"number": _("Household number %(number)s is taken in this village.") % {"number": number}}
+        )
     household = Household.objects.create(
         town_id=group.town_id,
         village_id=group.village_id,
@@ -67,8 +74,21 @@ def household_update(*, actor, household: Household, **fields) -> Household:
         if name not in allowed:
             raise TypeError(name)
         setattr(household, name, value)
+    _check_free_text(**{name: fields[name] for name in ("address", "house_number") if fields.get(name)})
     if "group" in fields:
         require(actor, perms.CHANGE, fields["group"])
+        if (
+            fields["group"].village_id != household.village_id
+            and Household.objects.unrestricted("the service checked scope with require()")
+            .filter(village_id=fields["group"].village_id, number=household.number)
+            .exists()
+        ):
+            raise ValidationError(
+                {
+                    "group": _("Household number %(number)s is taken in that village.")
+                    % {"number": household.number}
+                }
+            )
         household.village_id = fields["group"].village_id
     household.confirmed_at = timezone.now()
     household.save()
