@@ -237,6 +237,11 @@ class NumberSearchLimit(Exception):
 _HOUR = datetime.timedelta(hours=1)
 
 
+class WholeNumberQuery(Exception):
+    """A live (as-you-type) search reached a whole phone or ID number: checking it is recorded and limited, so it
+    waits for the user to submit the search on purpose (a pause while typing an ID number is no check)."""
+
+
 def _number_checked(user, kind: str, number: str) -> None:
     """Audit a search by a whole number (masked: the row is no place for the number) and refuse it beyond the
     user's hourly limit. The row is written before counting, outside any transaction of ours: a request counts
@@ -251,9 +256,10 @@ def _number_checked(user, kind: str, number: str) -> None:
         raise NumberSearchLimit(per_hour, counted + _HOUR - now)
 
 
-def search(user, query: str, limit: int = 20) -> list[Hit]:
+def search(user, query: str, limit: int = 20, *, live: bool = False) -> list[Hit]:
     """The user's best hits for a query, from what the user may view. Raises NumberSearchLimit when the query is a
-    whole phone or ID number and the user made too many such searches in the last hour."""
+    whole phone or ID number and the user made too many such searches in the last hour; with `live` (typing), a
+    whole number raises WholeNumberQuery instead of being checked."""
     q = normalize(query)
     if not q or len(q) > 40:
         return []
@@ -286,6 +292,8 @@ def search(user, query: str, limit: int = 20) -> list[Hit]:
     if not scans:  # an ID fragment from who may not search ID numbers
         return []
     if checked:
+        if live:
+            raise WholeNumberQuery
         _number_checked(user, *checked)
 
     found = _scan_all(tokens, scans)

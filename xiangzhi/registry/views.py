@@ -66,12 +66,16 @@ def home(request):
 @requires(perms.VIEW)
 def search(request):
     query = request.GET.get("q", "")[:40]
-    refused = ""
+    refused, whole_number = "", False
+    # as-you-type requests come from htmx; a whole phone or ID number is checked only when submitted (Enter)
+    live = bool(request.htmx) and not request.htmx.history_restore_request
     try:
-        hits = search_module.search(request.user, query) if query.strip() else []
+        hits = search_module.search(request.user, query, live=live) if query.strip() else []
     except search_module.NumberSearchLimit as exc:
         hits, refused = [], exc.message
-    context = {"query": query, "hits": hits, "refused": refused}
+    except search_module.WholeNumberQuery:
+        hits, whole_number = [], True
+    context = {"query": query, "hits": hits, "refused": refused, "whole_number": whole_number}
     return render_page_or_fragment(request, "registry/search.html", "registry/_search_results.html", context)
 
 
