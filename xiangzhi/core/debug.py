@@ -1,7 +1,7 @@
 """Error reports never carry personal data: whatever shows a traceback's local variables or a request's POST data
 (Django's debug page, error e-mails, logs) gets them with phone and ID numbers replaced."""
 
-from django.views.debug import SafeExceptionReporterFilter
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from .masking import has_personal_number
 
@@ -22,6 +22,13 @@ class PersonalDataReporterFilter(SafeExceptionReporterFilter):
             for name, value in super().get_traceback_frame_variables(request, tb_frame)
         ]
 
+    def get_safe_request_meta(self, request):
+        meta = super().get_safe_request_meta(request)
+        return {
+            k: self.cleansed_substitute if k == "QUERY_STRING" and has_personal_number(str(v)) else v
+            for k, v in meta.items()
+        }
+
     def get_post_parameters(self, request):
         params = super().get_post_parameters(request)
         if not params:
@@ -32,3 +39,19 @@ class PersonalDataReporterFilter(SafeExceptionReporterFilter):
             if any(has_personal_number(str(v)) for v in values):
                 cleansed[key] = self.cleansed_substitute
         return cleansed
+
+
+class PersonalDataReporter(ExceptionReporter):
+    """Django's report shows the query string (GET items, the request's URL) as it came: a search by a whole phone
+    number would be in it. Those parts are replaced like the locals when they hold a personal number."""
+
+    def get_traceback_data(self):
+        data = super().get_traceback_data()
+        if self.request is not None:
+            hidden = PersonalDataReporterFilter.cleansed_substitute
+            data["request_GET_items"] = [
+                (k, hidden if has_personal_number(str(v)) else v) for k, v in self.request.GET.items()
+            ]
+            if has_personal_number(data.get("request_insecure_uri", "")):
+                data["request_insecure_uri"] = self.request.path + "?" + hidden
+        return data

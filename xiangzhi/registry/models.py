@@ -128,7 +128,14 @@ class Resident(TownScopedModel):
 
     @property
     def age(self) -> int | None:
-        return self.age_on(timezone.localdate())
+        """The age shown: for a resident with an ID number, counted from the birth year (it changes on 1 January
+        for everyone), so watching it go up cannot date a birthday the ID number's mask hides."""
+        if not self.birth_date:
+            return None
+        today = timezone.localdate()
+        if self.id_status == IdStatus.PRESENT:
+            return today.year - self.birth_date.year
+        return self.age_on(today)
 
     @property
     def birth_date_shown(self) -> datetime.date | None:
@@ -139,7 +146,7 @@ def shown_birth_date(resident: "Resident") -> datetime.date | None:
     """The birth date as pages, the API and the audit log show it: only for a resident without an ID number. An
     ID number's mask (`500111********8260`) hides exactly the birth date, so beside it the date would complete the
     number; the age is shown instead."""
-    return resident.birth_date if not resident.id_number else None
+    return resident.birth_date if resident.id_status != IdStatus.PRESENT else None
 
 
 class Membership(TownScopedModel):

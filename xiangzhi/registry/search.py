@@ -201,7 +201,7 @@ _SCORES = {
 
 # What a hit shows (the search page, the API's SearchHit): only these columns are read. Half the time of a search
 # on PostgreSQL went into loading timestamps and ID numbers no hit displays.
-HIT_RESIDENT_FIELDS = ("name", "sex", "birth_date", "residence_status", "household")
+HIT_RESIDENT_FIELDS = ("name", "sex", "birth_date", "id_status", "residence_status", "household")
 HIT_HOUSEHOLD_FIELDS = ("number", "address", "house_number", "status", "head", "village__name", "group__name")
 
 

@@ -1,6 +1,5 @@
 """Every read of the registry starts from `restrict(user, action)`; out of scope raises DoesNotExist (→ 404)."""
 
-import datetime
 from collections import Counter
 from dataclasses import dataclass
 
@@ -126,7 +125,15 @@ def household_card(*, user, pk) -> HouseholdCard:
     current = [m for m in memberships if m.ended_at is None]
     former = [m for m in memberships if m.ended_at is not None]
     order = {"head": 0, "spouse": 1}
-    current.sort(key=lambda m: (order.get(m.relationship, 2), m.resident.birth_date or datetime.date.max))
+    # eldest first by birth year, then in the order they were registered: the exact dates would tell which of two
+    # members born the same year is older, a part of the date an ID number's mask hides
+    current.sort(
+        key=lambda m: (
+            order.get(m.relationship, 2),
+            m.resident.birth_date.year if m.resident.birth_date else 9999,
+            m.resident.pk,
+        )
+    )
     members = [
         MemberRow(
             resident=m.resident,

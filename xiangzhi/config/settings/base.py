@@ -71,6 +71,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "xiangzhi.config.urls"
 # Tracebacks (debug page, error mail, logs) show local variables and POST data with personal numbers replaced.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "xiangzhi.core.debug.PersonalDataReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "xiangzhi.core.debug.PersonalDataReporter"
 WSGI_APPLICATION = "xiangzhi.config.wsgi.application"
 
 TEMPLATES = [

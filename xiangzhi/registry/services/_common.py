@@ -91,8 +91,10 @@ def _check_residence(status: str) -> None:
         )
 
 
-def _clean_identity(*, id_number: str | None, no_id_reason: str, sex: str, birth_date, exclude_pk=None):
-    """ID number → (status, normalised number, blind index, sex, birth date), cross-checked against what was entered."""
+def _clean_identity(*, id_number: str | None, no_id_reason: str, sex: str, birth_date, typed: bool = True):
+    """ID number → (status, normalised number, blind index, sex, birth date). A number the user typed is
+    cross-checked against the sex and birth date entered with it; a number kept from the record (`typed=False`,
+    e.g. for a user who may not see it) is not: the answer would tell the birth date its mask hides."""
     if not id_number:
         if not no_id_reason:
             raise ValidationError(
@@ -103,13 +105,21 @@ def _clean_identity(*, id_number: str | None, no_id_reason: str, sex: str, birth
         parsed = parse_id_number(id_number)
     except ValidationError as exc:
         raise ValidationError({"id_number": exc.error_list}) from None
+    if not typed:
+        return (
+            IdStatus.PRESENT,
+            parsed.number,
+            blind_index("id", parsed.number),
+            parsed.sex,
+            parsed.birth_date,
+        )
     errors = {}
     if sex and sex != parsed.sex:
         errors["sex"] = _("The ID number says the resident is %(sex)s.") % {
             "sex": _("male") if parsed.sex == "M" else _("female")
         }
     if birth_date and birth_date != parsed.birth_date:
-        errors["birth_date"] = _("The ID number gives the birth date %(date)s.") % {"date": parsed.birth_date}
+        errors["birth_date"] = _("The birth date does not match the ID number.")
     if errors:
         raise ValidationError(errors)
     return IdStatus.PRESENT, parsed.number, blind_index("id", parsed.number), parsed.sex, parsed.birth_date
@@ -141,13 +151,15 @@ def _refuse_duplicate_id(*, actor, number: str | None, blind: str | None, exclud
         .first()
     )
     if existing:
-        audit_record_lasting(
-            actor=actor,
-            action=DUPLICATE_ID_ACTION,
-            town=actor.town,
-            after={"id_number": mask_id_number(number)},
-        )
-        raise DuplicateIdNumber(existing)
+        raise _duplicate_refused(actor=actor, number=number, existing=existing)
+
+
+def _duplicate_refused(*, actor, number: str, existing: Resident) -> DuplicateIdNumber:
+    """The refusal of an ID number already registered, with its lasting audit row (it counts for the limit)."""
+    audit_record_lasting(
+        actor=actor, action=DUPLICATE_ID_ACTION, town=actor.town, after={"id_number": mask_id_number(number)}
+    )
+    return DuplicateIdNumber(existing)
 
 
 DUPLICATE_ID_ACTION = "registry.resident.duplicate_id"
@@ -213,10 +225,10 @@ def _set_phones(resident: Resident, phones: list[PhoneInput]) -> None:
             row.save(update_fields=changed)
 
 
-def _set_flags(resident: Resident, flags: list[FlagInput]) -> None:
-    """A flag listed twice with the same level is one flag; with two levels it is a question only the user can
-    answer, so it is refused (never the IntegrityError of `resident_flag_once`)."""
-    if any(f.flag.town_id != resident.town_id for f in flags):
+def _clean_flags(town_id: int, flags: list[FlagInput]) -> dict[FlagType, int | None]:
+    """Flag → level to store. A flag listed twice with the same level is one flag; with two levels it is a question
+    only the user can answer, so it is refused (never the IntegrityError of `resident_flag_once`)."""
+    if any(f.flag.town_id != town_id for f in flags):
         raise ValidationError({"flags": _("Choose among your town's flags.")})
     levels: dict[FlagType, int | None] = {}
     for f in flags:
@@ -226,6 +238,11 @@ def _set_flags(resident: Resident, flags: list[FlagInput]) -> None:
                 {"flags": _("%(flag)s is listed twice with different levels.") % {"flag": f.flag.name}},
                 code="flag_twice",
             )
+    return levels
+
+
+def _set_flags(resident: Resident, flags: list[FlagInput]) -> None:
+    levels = _clean_flags(resident.town_id, flags)
     resident.flags.all().delete()
     ResidentFlag.objects.bulk_create(
         ResidentFlag(town_id=resident.town_id, resident=resident, flag=flag, level=level)

@@ -23,14 +23,15 @@ from ..models import (
 from ._common import (
     _END_ACTION,
     _END_STATUS,
-    DuplicateIdNumber,
     FlagInput,
     PhoneInput,
     _check_free_text,
     _check_residence,
+    _clean_flags,
     _clean_identity,
     _clean_phones,
     _current_membership,
+    _duplicate_refused,
     _end_membership,
     _move,
     _refuse_duplicate_id,
@@ -81,6 +82,7 @@ def resident_add(
     if not sex:
         raise ValidationError({"sex": _("Enter the resident's sex.")})
     _clean_phones(list(phones))
+    _clean_flags(household.town_id, list(flags))
     _refuse_duplicate_id(actor=actor, number=number, blind=blind)
     try:
         with transaction.atomic():
@@ -98,9 +100,8 @@ def resident_add(
                 notes=notes,
             )
     except IntegrityError:  # a concurrent registration of the same ID number
-        raise DuplicateIdNumber(
-            Resident.objects.unrestricted("the service checked scope with require()").get(id_blind=blind)
-        ) from None
+        existing = Resident.objects.unrestricted("an ID number is registered once").get(id_blind=blind)
+        raise _duplicate_refused(actor=actor, number=number, existing=existing) from None
     Membership.objects.create(
         town_id=household.town_id, household=household, resident=resident, relationship=relationship
     )
@@ -144,13 +145,14 @@ def resident_update(
     if residence_status != resident.residence_status:
         _check_residence(residence_status)
     _check_free_text(name=name, notes=notes, no_id_reason=no_id_reason)
+    typed = True
     if not can(actor, perms.REVEAL_ID):
         # Who may not see ID numbers may not change or erase them either (grid workers, clerks).
-        id_number, no_id_reason = resident.id_number, resident.no_id_reason
+        id_number, no_id_reason, typed = resident.id_number, resident.no_id_reason, False
     elif id_number is None and resident.id_number and not no_id_reason:
-        id_number = resident.id_number  # a form that leaves the ID empty keeps it
+        id_number, typed = resident.id_number, False  # a form that leaves the ID empty keeps it
     id_status, number, blind, sex, birth_date = _clean_identity(
-        id_number=id_number, no_id_reason=no_id_reason, sex=sex, birth_date=birth_date, exclude_pk=resident.pk
+        id_number=id_number, no_id_reason=no_id_reason, sex=sex, birth_date=birth_date, typed=typed
     )
     if not sex:
         raise ValidationError({"sex": _("Enter the resident's sex.")})
@@ -158,6 +160,8 @@ def resident_update(
         raise ValidationError({"name": _("Enter the resident's name.")})
     if phones is not None:
         _clean_phones(phones)
+    if flags is not None:
+        _clean_flags(resident.town_id, flags)
     if number != resident.id_number:
         _refuse_duplicate_id(actor=actor, number=number, blind=blind, exclude_pk=resident.pk)
     resident.name = name.strip()

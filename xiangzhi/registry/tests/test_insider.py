@@ -81,20 +81,16 @@ def test_a_masked_id_is_never_shown_beside_the_birth_date_it_hides(
 
 
 def _candidates(masked: str, age: int, today: datetime.date) -> list[str]:
-    """Every ID number consistent with what a page shows: the mask (area and last four) and the age."""
+    """Every ID number consistent with what a page shows: the mask (area and last four) and the age, which for a
+    resident with an ID number counts from the birth year."""
     area, tail = masked[:6], masked[-4:]
     found = []
-    start = datetime.date(today.year - age - 1, today.month, today.day) + datetime.timedelta(days=1)
-    for offset in range(0, 367):
-        day = start + datetime.timedelta(days=offset)
-        if day > today:
-            break
-        age_then = today.year - day.year - ((today.month, today.day) < (day.month, day.day))
-        if age_then != age:
-            continue
+    day = datetime.date(today.year - age, 1, 1)
+    while day.year == today.year - age:
         body = f"{area}{day:%Y%m%d}{tail[:3]}"
         if check_character(body) == tail[3]:
             found.append(body + tail[3])
+        day += datetime.timedelta(days=1)
     return found
 
 
@@ -109,7 +105,7 @@ def test_the_mask_and_the_age_never_determine_the_number(birth, seq):
     today = datetime.date(2026, 11, 29)
     body = f"500111{birth:%Y%m%d}{seq:03d}"
     number = body + check_character(body)
-    age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    age = today.year - birth.year  # as Resident.age shows it beside an ID number
     candidates = _candidates(mask_id_number(number), age, today)
     assert number in candidates
     assert len(candidates) >= 10
@@ -182,3 +178,66 @@ def test_roles_without_the_id_right_neither_send_nor_receive_id_numbers(grid, ho
         r["id_number"] is None
         for r in api.get("/api/v1/registry/residents/", {"household": household_a.pk}).json()["results"]
     )
+
+
+@pytest.mark.parametrize("channel", ["page", "api"])
+@pytest.mark.parametrize("viewer", ["alice", "grid", "admin_user"])
+def test_an_edit_with_a_guessed_birth_date_learns_nothing(request, channel, viewer, household_a):
+    """Saving a resident with a birth date but without typing the ID number once answered "the ID number gives the
+    birth date 1970-03-05" — the date the mask hides — and an error or no error confirmed a guess."""
+    user = request.getfixturevalue(viewer)
+    head = household_a.head
+    real = head.birth_date
+    answers = []
+    for guess in (real, real + datetime.timedelta(days=1)):
+        if channel == "api":
+            api = APIClient()
+            api.force_authenticate(user)
+            body = {
+                "name": head.name,
+                "sex": head.sex,
+                "birth_date": f"{guess:%Y-%m-%d}",
+                "residence_status": "at_home",
+            }
+            response = api.put(f"/api/v1/registry/residents/{head.pk}/", body, format="json")
+            text = response.content.decode()
+        else:
+            client = Client()
+            client.force_login(user)
+            post = {
+                "name": head.name,
+                "sex": head.sex,
+                "birth_date": f"{guess:%Y-%m-%d}",
+                "residence_status": "at_home",
+            }
+            response = client.post(reverse("registry:resident_edit", args=[head.pk]), post)
+            text = response.content.decode()
+        answers.append(response.status_code)
+        for spelling in _date_spellings(real):
+            assert spelling not in text
+    assert answers[0] == answers[1]  # the same answer for the right and the wrong date
+    head.refresh_from_db()
+    assert head.birth_date == real
+
+
+def test_a_bad_flag_list_stops_a_probe_before_the_duplicate_check(charlie, household_a, household_b):
+    """Flags listed twice with two levels used to be checked after the ID number: a free number gave only the
+    flags error, a registered one the duplicate answer — a free oracle. Now the flags stop it first."""
+    from xiangzhi.registry.models import FlagType
+
+    disabled = FlagType.objects.get(town=household_b.town, code="disabled")
+    api = APIClient()
+    api.force_authenticate(charlie)
+    answers = set()
+    for number in (household_a.head.id_number, make_id(datetime.date(1991, 2, 3), "M", 55)):
+        body = {
+            "relationship": "son",
+            "name": "试探",
+            "sex": "M",
+            "id_number": number,
+            "flags": [{"code": "disabled", "level": 1}, {"code": "disabled", "level": 2}],
+        }
+        response = api.post(f"/api/v1/registry/households/{household_b.pk}/members/", body, format="json")
+        answers.add((response.status_code, tuple(sorted(response.json()))))
+    assert answers == {(400, ("flags",))}
+    assert disabled.name and not AuditEntry.objects.filter(action="registry.resident.duplicate_id").exists()
