@@ -6,6 +6,7 @@ import re
 from urllib.parse import quote
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import translation
 
@@ -82,13 +83,15 @@ def test_flag_codes_stay_in_the_administrators_form(client, admin_user, househol
     assert 'name="code"' in page and "标签代码" in page and "标签名称" in table
 
 
-def test_the_header_names_the_person(client, alice):
+def test_the_header_names_the_person_and_links_a_favicon(client, alice):
     alice.display_name = "王红梅"
     alice.save(update_fields=["display_name"])
     client.force_login(alice)
     page = client.get(reverse("registry:households")).content.decode()
     header = page[page.index('<header class="top">') : page.index("</header>")]
     assert "王红梅" in header and "村干部" not in header
+    icon = re.search(r'<link rel="icon" href="/static/(core/favicon\.svg)"', page)
+    assert icon and finders.find(icon.group(1))
 
 
 @pytest.mark.parametrize(
