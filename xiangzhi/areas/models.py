@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xiangzhi.core.models import TownScopedModel
 from xiangzhi.core.scoping import Scope
@@ -10,7 +11,7 @@ from .choices import VillageKind
 
 
 class Village(TownScopedModel):
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("of a place or a flag", "name"), max_length=60)
     kind = models.CharField(
         _("kind"), max_length=16, choices=VillageKind.choices, default=VillageKind.VILLAGE
     )
@@ -33,7 +34,7 @@ class VillageGroup(TownScopedModel):
         Village, on_delete=models.PROTECT, related_name="groups", verbose_name=_("village")
     )
     number = models.PositiveSmallIntegerField(_("number"))
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("of a place or a flag", "name"), max_length=60)
 
     scope = Scope(town="town", village="village", group="pk")
 

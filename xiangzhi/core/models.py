@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .scoping import RestrictedManager, RestrictedQuerySet, Scope
 
@@ -12,7 +13,7 @@ from .scoping import RestrictedManager, RestrictedQuerySet, Scope
 class Town(models.Model):
     """The tenant: every tenant table carries it (the distribution key should a county shard by town)."""
 
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("of a place or a flag", "name"), max_length=60)
     code = models.CharField(_("statistical division code"), max_length=12, blank=True)
 
     objects = RestrictedManager()

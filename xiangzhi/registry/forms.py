@@ -264,9 +264,11 @@ class MergeForm(_TargetHouseholdForm):
 
 class FlagTypeForm(forms.Form):
     code = forms.SlugField(
-        label=_("code"), max_length=32, help_text=_("letters, digits and _ ; used by exports and the API")
+        label=_("flag code"),
+        max_length=32,
+        help_text=_("letters, digits and _ ; used by exports and the API"),
     )
-    name = forms.CharField(label=_("name"), max_length=40)
+    name = forms.CharField(label=_("flag name"), max_length=40)
     emergency = forms.BooleanField(label=_("highlight in an emergency"), required=False)
     has_level = forms.BooleanField(label=_("has a level"), required=False)
     sort = forms.IntegerField(label=_("order"), min_value=0, max_value=999, initial=0)

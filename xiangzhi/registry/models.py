@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xiangzhi.areas.models import Village, VillageGroup
 from xiangzhi.core.fields import EncryptedCharField
@@ -185,7 +186,7 @@ class FlagType(TownScopedModel):
     """A flag a town configures (低保, 残疾, 独居老人 …); `emergency` ones are highlighted on the household card."""
 
     code = models.SlugField(_("code"), max_length=32)
-    name = models.CharField(_("name"), max_length=40)
+    name = models.CharField(pgettext_lazy("of a place or a flag", "name"), max_length=40)
     emergency = models.BooleanField(_("highlight in an emergency"), default=False)
     has_level = models.BooleanField(_("has a level"), default=False)
     sort = models.PositiveSmallIntegerField(_("order"), default=0)

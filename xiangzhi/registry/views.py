@@ -2,6 +2,7 @@
 
 import csv
 import dataclasses
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -116,7 +117,12 @@ def household_export(request):
     village_id, group_id = filterset.area()
     households = filterset.qs
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="households-{timezone.localdate():%Y%m%d}.csv"'
+    # The file is named in the page's language (filename* in UTF-8, RFC 6266); plain ASCII for old clients.
+    day = f"{timezone.localdate():%Y%m%d}"
+    name = _("households-%(date)s.csv") % {"date": day}
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"households-{day}.csv\"; filename*=UTF-8''{quote(name)}"
+    )
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow(

@@ -17,12 +17,13 @@ DEMO_PASSWORD = (
     "xiangzhi-demo"  # documented demo credential; exists only where this command made the accounts
 )
 DEMO_ACCOUNTS = [
-    ("admin", Role.TOWN_ADMIN, "镇管理员"),
-    ("cadre1", Role.CADRE, "村干部"),
-    ("grid1", Role.GRID, "网格员"),
-    ("duty1", Role.DUTY, "值班员"),
-    ("clerk1", Role.CLERK, "爱心超市管理员"),
-    ("auditor1", Role.AUDITOR, "审计员"),
+    # A person's name, as a real account has: the header and the audit log name the person, not the role.
+    ("admin", Role.TOWN_ADMIN, "周建国"),
+    ("cadre1", Role.CADRE, "王红梅"),
+    ("grid1", Role.GRID, "张志强"),
+    ("duty1", Role.DUTY, "刘洋"),
+    ("clerk1", Role.CLERK, "陈静"),
+    ("auditor1", Role.AUDITOR, "赵敏"),
 ]
 
 
@@ -82,4 +83,4 @@ class Command(BaseCommand):
         for username, role, display in DEMO_ACCOUNTS:
             if User.objects.filter(username=username).exists():
                 label = str(Role(role).label)
-                self.stdout.write(f"  {username:<9} {label}" + (f" ({display})" if display != label else ""))
+                self.stdout.write(f"  {username:<9} {label} ({display})")
