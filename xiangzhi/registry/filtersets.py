@@ -78,8 +78,12 @@ class ResidentFilter(AreaFilter):
     (`choices.LIVING_HERE`), as the dashboard counts them."""
 
     # a resident's area is its household's (`Resident.scope`)
-    village = ScopedModelChoiceFilter(Village, area_perms.VIEW, field_name="household__village")
-    group = ScopedModelChoiceFilter(VillageGroup, area_perms.VIEW, field_name="household__group")
+    village = ScopedModelChoiceFilter(
+        Village, area_perms.VIEW, field_name="household__village", label=_("village")
+    )
+    group = ScopedModelChoiceFilter(
+        VillageGroup, area_perms.VIEW, field_name="household__group", label=_("village group")
+    )
     household = ScopedModelChoiceFilter(Household, perms.VIEW)
     sex = django_filters.ChoiceFilter(choices=Sex.choices, label=_("sex"), empty_label=_("any sex"))
     residence_status = django_filters.ChoiceFilter(
@@ -94,7 +98,9 @@ class ResidentFilter(AreaFilter):
         label=_("flag"),
         empty_label=_("any flag"),
     )
-    level = django_filters.NumberFilter(method="filter_level", label=_("level"), min_value=1, max_value=9)
+    level = django_filters.NumberFilter(
+        method="filter_level", label=_("disability level"), min_value=1, max_value=9
+    )
     age_min = django_filters.NumberFilter(
         method="filter_age", label=_("age from"), min_value=0, max_value=200
     )
