@@ -53,6 +53,11 @@ register_action(
     fields={"rows": _("rows"), "filters": _("filters")},
 )
 register_action(
+    "registry.residents.export",
+    _("exported residents"),
+    fields={"rows": _("rows"), "filters": _("filters")},
+)
+register_action(
     "registry.search.number",
     _("searched by a whole phone or ID number"),
     fields={"phone": _("phone number"), "id_number": _("ID number")},

@@ -1,14 +1,38 @@
-"""Filters of the registry lists: the household list page, its CSV export and the API lists use the same ones.
+"""Filters of the registry lists: the household and resident list pages, their CSV exports and the API lists use
+the same ones, so a list's URL (?village=3&flag=dibao&age_min=60) means the same on a page, in an export and in
+the API, and can be bookmarked and shared.
 
 An area (?village=, ?group=) or household (?household=) the user may not view answers 404 everywhere, as a record
 that does not exist (`core.filtersets.ScopedFilterSet`).
 """
 
+import datetime
+
+import django_filters
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from xiangzhi.areas import permissions as area_perms
 from xiangzhi.areas.filtersets import AreaFilter
-from xiangzhi.core.filtersets import ScopedFilterSet, ScopedModelChoiceFilter
+from xiangzhi.areas.models import Village, VillageGroup
+from xiangzhi.core.filtersets import ScopedModelChoiceFilter, in_scope
 
 from . import permissions as perms
-from .models import Household, Resident
+from .choices import LIVING_HERE, IdStatus, ResidenceStatus, Sex
+from .models import FlagType, Household, Resident
+
+LIVING = "living"
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class FlagCodeFilter(django_filters.ModelChoiceFilter):
+    """A flag of the user's town by its code (?flag=dibao): readable in a shared link, as in the dashboard's API."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=in_scope(FlagType, perms.VIEW), to_field_name="code", **kwargs)
 
 
 class HouseholdFilter(AreaFilter):
@@ -17,9 +41,128 @@ class HouseholdFilter(AreaFilter):
         fields = ["village", "group", "status", "number"]
 
 
-class ResidentFilter(ScopedFilterSet):
+def born_by(day: datetime.date, years: int) -> datetime.date:
+    """The latest birth date of someone at least `years` old on `day` (`Resident.age_on`: born on 29 February, one
+    turns a year older on 1 March of a common year)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February, and that year is a common one
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_range(
+    low: int | None, high: int | None, *, today: datetime.date | None = None, prefix: str = ""
+) -> Q:
+    """Residents aged `low` to `high` years inclusive today, as a range of birth dates (an index can serve it, and
+    it agrees with `Resident.age` to the day). No birth date on record: never in a range."""
+    today = today or timezone.localdate()
+    q = Q()
+    if low is not None:
+        q &= Q(**{f"{prefix}birth_date__lte": born_by(today, low)})
+    if high is not None:
+        q &= Q(**{f"{prefix}birth_date__gt": born_by(today, high + 1)})
+    return q
+
+
+SORTS = {
+    "household": ("household__village__name", "household__group__number", "household__number", "pk"),
+    "name": ("name", "pk"),
+    "age": (F("birth_date").desc(nulls_last=True), "pk"),  # youngest first
+    "-age": (F("birth_date").asc(nulls_last=True), "pk"),  # oldest first
+}
+
+
+class ResidentFilter(AreaFilter):
+    """Filters that combine: area, household, flag (with its level), residence status, age, sex, head only, a
+    search by name or household number; `sort`. `residence_status=living` is everyone who lives here
+    (`choices.LIVING_HERE`), as the dashboard counts them."""
+
+    # a resident's area is its household's (`Resident.scope`)
+    village = ScopedModelChoiceFilter(
+        Village, area_perms.VIEW, field_name="household__village", label=_("village")
+    )
+    group = ScopedModelChoiceFilter(
+        VillageGroup, area_perms.VIEW, field_name="household__group", label=_("village group")
+    )
     household = ScopedModelChoiceFilter(Household, perms.VIEW)
+    sex = django_filters.ChoiceFilter(choices=Sex.choices, label=_("sex"), empty_label=_("any sex"))
+    residence_status = django_filters.ChoiceFilter(
+        choices=[(LIVING, _("Living here (all)")), *ResidenceStatus.choices],
+        method="filter_residence",
+        label=_("residence status"),
+        empty_label=_("any status"),
+    )
+    id_status = django_filters.ChoiceFilter(choices=IdStatus.choices, label=_("ID number status"))
+    flag = FlagCodeFilter(
+        method="filter_flag",
+        label=_("flag"),
+        empty_label=_("any flag"),
+    )
+    level = django_filters.NumberFilter(
+        method="filter_level", label=_("disability level"), min_value=1, max_value=9
+    )
+    age_min = django_filters.NumberFilter(
+        method="filter_age", label=_("age from"), min_value=0, max_value=200
+    )
+    age_max = django_filters.NumberFilter(method="filter_age", label=_("age to"), min_value=0, max_value=200)
+    # a choice, not a boolean: a boolean filter takes any other word ("null") for "no filter", quietly
+    head = django_filters.ChoiceFilter(
+        choices=[("true", _("heads of household only")), ("false", _("other members only"))],
+        method="filter_head",
+        label=_("head of household"),
+        empty_label=_("everyone"),
+    )
+    q = django_filters.CharFilter(method="filter_q", label=_("name or household number"), max_length=40)
+    sort = django_filters.ChoiceFilter(
+        choices=[
+            ("household", _("by household")),
+            ("name", _("by name")),
+            ("age", _("youngest first")),
+            ("-age", _("oldest first")),
+        ],
+        method="filter_sort",
+        label=_("sort"),
+        empty_label=None,
+    )
 
     class Meta:
         model = Resident
-        fields = ["household", "sex", "residence_status", "id_status"]
+        fields = ["village", "group", "household", "sex", "residence_status", "id_status"]
+
+    def filter_residence(self, queryset, name, value):
+        if value == LIVING:
+            return queryset.filter(residence_status__in=LIVING_HERE)
+        return queryset.filter(residence_status=value)
+
+    def filter_flag(self, queryset, name, value):
+        # one condition on one join: "残疾, level 2" is a resident whose 残疾 flag has level 2
+        level = self.form.cleaned_data.get("level")
+        return queryset.filter(flags__flag=value, **({"flags__level": level} if level is not None else {}))
+
+    def filter_level(self, queryset, name, value):
+        if self.form.cleaned_data.get("flag") is not None:
+            return queryset  # applied with the flag
+        return queryset.filter(flags__level=value)
+
+    def filter_age(self, queryset, name, value):
+        data = self.form.cleaned_data
+        if name == "age_max" and data.get("age_min") is not None:
+            return queryset  # applied with age_min
+        low, high = data.get("age_min"), data.get("age_max")
+        return queryset.filter(
+            age_range(int(low) if low is not None else None, int(high) if high is not None else None)
+        )
+
+    def filter_head(self, queryset, name, value):
+        return (
+            queryset.filter(household__head=F("pk")) if value else queryset.exclude(household__head=F("pk"))
+        )
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__contains=value) | Q(household__number__startswith=value))
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(*SORTS[value])

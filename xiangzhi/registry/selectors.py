@@ -1,13 +1,12 @@
 """Every read of the registry starts from `restrict(user, action)`; out of scope raises DoesNotExist (→ 404)."""
 
-from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
-from django.utils import timezone
 
 from . import permissions as perms
 from .choices import LIVING_RESIDENCE_CHOICES, HouseholdStatus, ResidenceStatus
+from .filtersets import age_range
 from .models import (
     ContactPhone,
     FlagType,
@@ -27,9 +26,55 @@ def household_list(*, user):
 
 
 def resident_list(*, user):
-    return Resident.objects.restrict(user, perms.VIEW).select_related(
-        "household__village", "household__group"
+    """The residents the user may view, for the list page, its export and the API (narrowed by `ResidentFilter`),
+    in household order."""
+    return (
+        Resident.objects.restrict(user, perms.VIEW)
+        .select_related("household__village", "household__group")
+        .order_by("household__village__name", "household__group__number", "household__number", "pk")
     )
+
+
+@dataclass
+class ResidentRow:
+    """A line of the resident list and its export: never the birth date (the age instead), the first phone
+    masked."""
+
+    resident: Resident
+    is_head: bool
+    phone: str
+    flags: list[ResidentFlag]
+
+
+def resident_rows(residents) -> list[ResidentRow]:
+    """One page (or the whole export) of residents with their first phone and flags: three queries whatever the
+    number of rows."""
+    rows = list(residents)
+    ids = [r.pk for r in rows]
+    first_phone: dict[int, str] = {}
+    for phone in (
+        ContactPhone.objects.unrestricted("phones of residents read through restrict()")
+        .filter(resident_id__in=ids)
+        .order_by("resident_id", "priority", "id")
+    ):
+        first_phone.setdefault(phone.resident_id, phone.number_masked)
+    flags: dict[int, list[ResidentFlag]] = {}
+    for flag in (
+        ResidentFlag.objects.unrestricted("flags of residents read through restrict()")
+        .filter(resident_id__in=ids)
+        .select_related("flag")
+        .order_by("flag__sort", "flag__code")
+    ):
+        flags.setdefault(flag.resident_id, []).append(flag)
+    return [
+        ResidentRow(
+            resident=r,
+            is_head=r.household.head_id == r.pk,
+            phone=first_phone.get(r.pk, ""),
+            flags=flags.get(r.pk, []),
+        )
+        for r in rows
+    ]
 
 
 def resident_get(*, user, pk, action=perms.VIEW) -> Resident:
@@ -171,21 +216,20 @@ def dashboard(*, user, village_id=None, group_id=None) -> dict:
         households = households.filter(group_id=group_id)
         residents = residents.filter(household__group_id=group_id)
         flags = flags.filter(resident__household__group_id=group_id)
-    today = timezone.localdate()
-    pyramid_counts = Counter()
-    for birth_year, sex, n in residents.values_list("birth_date__year", "sex").annotate(n=Count("id")):
-        if birth_year is None:
-            continue
-        age = today.year - birth_year
-        for low, high in AGE_BANDS:
-            if low <= age <= high:
-                pyramid_counts[(low, sex)] += n
-                break
+    # exact ages (to the day), as the resident list's ?age_min=&age_max= filter them: a tile's count is its list's
+    bands = {
+        f"{low}_{sex}": Count("id", filter=age_range(low, high if high < 200 else None) & Q(sex=sex))
+        for low, high in AGE_BANDS
+        for sex in ("M", "F")
+    }
+    counts = residents.aggregate(**bands)
     pyramid = [
         {
             "band": f"{low}–{high}" if high < 200 else f"{low}+",
-            "M": pyramid_counts[(low, "M")],
-            "F": pyramid_counts[(low, "F")],
+            "low": low,
+            "high": high if high < 200 else None,
+            "M": counts[f"{low}_M"],
+            "F": counts[f"{low}_F"],
         }
         for low, high in AGE_BANDS
     ]

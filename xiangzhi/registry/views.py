@@ -2,12 +2,14 @@
 
 import csv
 import dataclasses
+import decimal
+import functools
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,13 +20,15 @@ from xiangzhi.areas.filtersets import AreaFilter
 from xiangzhi.areas.selectors import groups_for, villages_for
 from xiangzhi.core.audit import audit_record
 from xiangzhi.core.idempotency import idempotent_form
+from xiangzhi.core.masking import has_personal_number
 from xiangzhi.core.pages import form_page, render_page_or_fragment, requires, vary_on_htmx
 from xiangzhi.core.permissions import can
 
 from . import permissions as perms
 from . import search as search_module
 from . import selectors, services
-from .filtersets import HouseholdFilter
+from .choices import LIVING_RESIDENCE_CHOICES, HouseholdStatus
+from .filtersets import LIVING, HouseholdFilter, ResidentFilter
 from .forms import (
     PHONE_SLOTS,
     ChangeHeadForm,
@@ -45,17 +49,38 @@ def _get_or_404(fn, **kwargs):
         raise Http404 from None
 
 
+def _list_url(name: str, area: dict, **filters) -> str:
+    """The list behind a dashboard figure: its filters, and the dashboard's village or group, in the URL."""
+    query = QueryDict(mutable=True)
+    query.update({k: v for k, v in (area | filters).items() if v is not None})
+    return f"{reverse(name)}?{query.urlencode()}"
+
+
 @requires(perms.VIEW)
 def home(request):
     village_id, group_id = AreaFilter(request.GET, request=request).area()
     villages = villages_for(user=request.user)
     groups = groups_for(user=request.user, village_id=village_id) if village_id else []
     stats = selectors.dashboard(user=request.user, village_id=village_id, group_id=group_id)
+    area = {"village": village_id, "group": group_id}
+    residents = functools.partial(_list_url, "registry:residents", area)
+    links = {
+        "households": _list_url("registry:households", area, status=HouseholdStatus.ACTIVE),
+        "residents": residents(residence_status=LIVING),
+        "by_status": [residents(residence_status=value) for value, _label in LIVING_RESIDENCE_CHOICES],
+        "flags": [residents(residence_status=LIVING, flag=flag.code) for flag, _n in stats["flags"]],
+    }
+    for row in stats["pyramid"]:
+        band = {"residence_status": LIVING, "age_min": row["low"], "age_max": row["high"]}
+        row["M_url"], row["F_url"] = residents(**band, sex="M"), residents(**band, sex="F")
     return render(
         request,
         "registry/home.html",
         {
             "stats": stats,
+            "by_status": zip(stats["by_status"], links["by_status"], strict=True),
+            "flags": zip(stats["flags"], links["flags"], strict=True),
+            "links": links,
             "villages": villages,
             "groups": groups,
             "village_id": village_id,
@@ -100,6 +125,8 @@ def household_list(request):
             "query": query.urlencode(),
             "villages": villages_for(user=request.user),
             "village_id": village_id,
+            # the other filters (?status=active from the dashboard) survive a change of village
+            "kept": [(k, v) for k, v in query.items() if k not in ("village", "group")],
         },
     )
 
@@ -151,6 +178,103 @@ def household_export(request):
         after={"rows": rows, "filters": {"village": village_id, "group": group_id}},
     )
     return response
+
+
+def _resident_filter(request) -> ResidentFilter:
+    """The resident list's filters, as in the API; an area or household out of scope is a 404."""
+    return ResidentFilter(request.GET, queryset=selectors.resident_list(user=request.user), request=request)
+
+
+RESIDENTS_PER_PAGE = 50
+
+
+@requires(perms.VIEW)
+def resident_list(request):
+    """The resident roster (花名册): filters that combine, held in the URL so a list can be bookmarked and shared."""
+    filterset = _resident_filter(request)
+    village_id, _group_id = filterset.area()
+    page = Paginator(filterset.qs, RESIDENTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registry/resident_list.html",
+        {
+            "page": page,
+            "rows": selectors.resident_rows(page.object_list),
+            "form": filterset.form,
+            "query": query.urlencode(),
+            "groups": groups_for(user=request.user, village_id=village_id) if village_id else [],
+            "may_see_ids": can(request.user, perms.REVEAL_ID),
+            "filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
+        },
+    )
+
+
+@requires(perms.VIEW)
+def resident_export(request):
+    """The resident roster as CSV for Excel (UTF-8 with BOM), the list's filters applied: the age, never the birth
+    date; ID numbers masked and only for who may see them; the first phone masked; every export is audited."""
+    filterset = _resident_filter(request)
+    filterset.area()  # an area out of scope is a 404 before anything is written
+    may_see_ids = can(request.user, perms.REVEAL_ID)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    day = f"{timezone.localdate():%Y%m%d}"
+    name = _("residents-%(date)s.csv") % {"date": day}
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"residents-{day}.csv\"; filename*=UTF-8''{quote(name)}"
+    )
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    header = [_("name"), _("sex"), _("age")]
+    header += [_("ID number")] if may_see_ids else []
+    header += [
+        _("village"),
+        _("group"),
+        _("household number"),
+        _("head"),
+        _("residence status"),
+        _("flags"),
+        _("phone"),
+    ]
+    writer.writerow(header)
+    rows = selectors.resident_rows(filterset.qs)
+    for row in rows:
+        r = row.resident
+        values = [r.name, r.get_sex_display(), "" if r.age is None else r.age]
+        values += [r.id_number_masked] if may_see_ids else []
+        values += [
+            r.household.village.name,
+            r.household.group.name,
+            r.household.number,
+            _("yes") if row.is_head else "",
+            r.get_residence_status_display(),
+            " ".join(str(f) for f in row.flags),
+            row.phone,
+        ]
+        writer.writerow(_cell(v) for v in values)
+    audit_record(
+        actor=request.user,
+        action="registry.residents.export",
+        town=request.user.town,
+        after={"rows": len(rows), "filters": _audited_filters(filterset)},
+    )
+    return response
+
+
+def _audited_filters(filterset) -> dict:
+    """The filters an export applied, as the audit row keeps them: ids and choices, and the search text only when
+    it holds no phone or ID number (a stray one would be kept in clear)."""
+    kept = {}
+    for name, value in filterset.form.cleaned_data.items():
+        if value in (None, "", []):
+            continue
+        if name == "q" and has_personal_number(value):
+            value = "…"
+        kept[name] = getattr(value, "pk", None) or getattr(value, "code", None) or value
+        if isinstance(kept[name], decimal.Decimal):
+            kept[name] = int(kept[name])
+    return kept
 
 
 @requires(perms.VIEW)

@@ -44,6 +44,8 @@ TABLE: dict[str, Access] = {
     "registry:search": page(VIEW),
     "registry:households": page(VIEW),
     "registry:household_export": page(VIEW),
+    "registry:residents": page(VIEW),
+    "registry:resident_export": page(VIEW),
     "registry:household_create": page(CHANGE, form=True),
     "registry:household": page(VIEW, pk="household"),
     "registry:household_edit": page(CHANGE, pk="household", form=True),
@@ -136,6 +138,10 @@ def scanned_urls(objects) -> list[Scan]:
         reverse("registry:search"),
         reverse("registry:households"),
         reverse("registry:household_export"),
+        reverse("registry:residents"),
+        reverse("registry:resident_export"),
+        f"{reverse('registry:residents')}?household={household.pk}",
+        f"{reverse('registry:resident_export')}?household={household.pk}",
         reverse("registry:household_create"),
         reverse("registry:household", args=[household.pk]),
         reverse("registry:household_edit", args=[household.pk]),
@@ -177,6 +183,13 @@ def check_scan(scanned: dict[str, str], *, role, client, objects) -> None:
     card = scanned[reverse("registry:household", args=[household.pk])]
     detail = scanned[f"{API}/households/{household.pk}/"]
     residents = scanned[f"{API}/residents/?household={household.pk}"]
+    roster = scanned[f"{reverse('registry:residents')}?household={household.pk}"]
+    roster_export = scanned[f"{reverse('registry:resident_export')}?household={household.pk}"]
+    for body in (roster, roster_export):
+        assert "138****5678" in body and "13812345678" not in body
+        assert bool(MASKED_ID.search(body)) is may_see_ids
+        # the age beside the mask, never the birth date it hides
+        assert "1970-03-05" not in body and "1970年3月5日" not in body and "19700305" not in body
     for body in (card, detail, residents):
         assert "138****5678" in body and "158****3333" in body
         assert len(MASKED_MOBILE.findall(body)) >= 4
