@@ -7,9 +7,9 @@ import functools
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,13 +40,6 @@ from .forms import (
     ResidentForm,
     SplitForm,
 )
-
-
-def _get_or_404(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except ObjectDoesNotExist:
-        raise Http404 from None
 
 
 def _list_url(name: str, area: dict, **filters) -> str:
@@ -279,7 +272,7 @@ def _audited_filters(filterset) -> dict:
 
 @requires(perms.VIEW)
 def household_card(request, pk):
-    card = _get_or_404(selectors.household_card, user=request.user, pk=pk)
+    card = selectors.household_card(user=request.user, pk=pk)
     return render(
         request,
         "registry/household_card.html",
@@ -566,7 +559,7 @@ def household_merge(request, pk):
 @requires(perms.REVEAL_ID)
 @require_POST
 def reveal_id(request, pk):
-    resident = _get_or_404(selectors.resident_get, user=request.user, pk=pk, action=perms.REVEAL_ID)
+    resident = selectors.resident_get(user=request.user, pk=pk, action=perms.REVEAL_ID)
     value = services.resident_reveal_id(actor=request.user, resident=resident)
     return render(request, "registry/_revealed.html", {"value": value, "kind": "id"})
 
@@ -574,7 +567,7 @@ def reveal_id(request, pk):
 @requires(perms.REVEAL_PHONE)
 @require_POST
 def reveal_phone(request, pk):
-    phone = _get_or_404(selectors.phone_get, user=request.user, pk=pk, action=perms.REVEAL_PHONE)
+    phone = selectors.phone_get(user=request.user, pk=pk, action=perms.REVEAL_PHONE)
     call = bool(request.GET.get("call"))
     value = services.phone_reveal(actor=request.user, phone=phone, purpose="call" if call else "show")
     response = render(request, "registry/_revealed.html", {"value": value, "kind": "phone"})
