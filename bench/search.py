@@ -480,6 +480,28 @@ def worker(args) -> None:
 # ------------------------------------------------------------------------------------------------ the parent
 
 
+def _check(name: str, value: float, op: str, target: float, unit: str) -> dict:
+    met = value <= target if op == "<=" else value >= target
+    return {"name": name, "value": value, "op": op, "target": target, "unit": unit, "met": met}
+
+
+def checks(results: dict) -> list[dict]:
+    """One object per target (STYLE.md, Benchmarks): every kind's median and p99 for both roles on each database,
+    every kind found, and the spreadsheet peer slower than us overall."""
+    out = []
+    for db, data in results["databases"].items():
+        for role in ("town_admin", "village_cadre"):
+            for kind, k in data[role]["kinds"].items():
+                out.append(_check(f"{db}.{role}.{kind}.median", k["median_ms"], "<=", TARGET_MEDIAN_MS, "ms"))
+                out.append(_check(f"{db}.{role}.{kind}.p99", k["p99_ms"], "<=", TARGET_P99_MS, "ms"))
+                out.append(_check(f"{db}.{role}.{kind}.found", k["ok_rate"], ">=", 1.0, "ratio"))
+        if "ratio" in results:
+            out.append(
+                _check(f"{db}.peer_over_ours.overall", results["ratio"][db]["overall"], ">=", 1.0, "x")
+            )
+    return out
+
+
 def print_table(results: dict) -> None:
     peer = results.get("peer")
     for db, data in results["databases"].items():
@@ -518,11 +540,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the queries")
     parser.add_argument("--peer-queries", type=int, default=50, help="timed pandas filters per kind")
     parser.add_argument("--out", default=str(RESULTS / "search.json"))
+    parser.add_argument(
+        "--recheck", metavar="RESULTS", help="add the checks list to a results file from its recorded figures"
+    )
     parser.add_argument("--worker", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     parser.add_argument("--peer", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args)
+        return
+    if args.recheck:  # figures already measured: only (re)derive the checks from them
+        recorded = json.loads(Path(args.recheck).read_text())
+        recorded.pop("checks", None)
+        Path(args.recheck).write_text(
+            json.dumps({"checks": checks(recorded)} | recorded, ensure_ascii=False, indent=1) + "\n"
+        )
         return
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -573,6 +605,7 @@ def main() -> None:
             for db, data in results["databases"].items()
         }
     results["wall_seconds"] = round(time.monotonic() - started)
+    results = {"checks": checks(results)} | results
     Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")
     print_table(results)
     print(f"\nwritten to {args.out} ({results['wall_seconds']} s)")
