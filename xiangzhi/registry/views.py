@@ -130,21 +130,23 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _csv_download(ascii_name: str, name: str):
+    """A CSV download Excel opens (UTF-8 with BOM), named in the page's language (filename* in UTF-8, RFC 6266)
+    with a plain ASCII name for old clients; write rows through `_cell`."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    response.write("\ufeff")
+    return response, csv.writer(response)
+
+
 @requires(perms.VIEW)
 def household_export(request):
     """The household roster as CSV for Excel (UTF-8 with BOM); numbers masked; every export is audited."""
     filterset = _household_filter(request)
     village_id, group_id = filterset.area()
     households = filterset.qs
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    # The file is named in the page's language (filename* in UTF-8, RFC 6266); plain ASCII for old clients.
     day = f"{timezone.localdate():%Y%m%d}"
-    name = _("households-%(date)s.csv") % {"date": day}
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"households-{day}.csv\"; filename*=UTF-8''{quote(name)}"
-    )
-    response.write("\ufeff")
-    writer = csv.writer(response)
+    response, writer = _csv_download(f"households-{day}.csv", _("households-%(date)s.csv") % {"date": day})
     writer.writerow(
         [_("household number"), _("village"), _("group"), _("address"), _("head"), _("members"), _("phone")]
     )
@@ -211,14 +213,8 @@ def resident_export(request):
     filterset = _resident_filter(request)
     filterset.area()  # an area out of scope is a 404 before anything is written
     may_see_ids = can(request.user, perms.REVEAL_ID)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     day = f"{timezone.localdate():%Y%m%d}"
-    name = _("residents-%(date)s.csv") % {"date": day}
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"residents-{day}.csv\"; filename*=UTF-8''{quote(name)}"
-    )
-    response.write("\ufeff")
-    writer = csv.writer(response)
+    response, writer = _csv_download(f"residents-{day}.csv", _("residents-%(date)s.csv") % {"date": day})
     header = [_("name"), _("sex"), _("age")]
     header += [_("ID number")] if may_see_ids else []
     header += [
