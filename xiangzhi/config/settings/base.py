@@ -44,9 +44,12 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "xiangzhi.core",
     "xiangzhi.areas",
     "xiangzhi.accounts",
+    "xiangzhi.messaging",
     "xiangzhi.registry",
 ]
 
@@ -228,3 +231,18 @@ LOGGING = {
 # Lockout is per account by design (another account on the same address stays usable), so axes' advice to
 # also key on the IP address does not apply.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Background tasks (`xiangzhi.core.background`): rows in the database, run by `manage.py worker` — no broker.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Text messages (`xiangzhi.messaging`). The default sender only writes the outbox and the log, so a town without an
+# SMS contract still works; set XIANGZHI_SMS_GATEWAY_URL to send through an HTTP gateway.
+XIANGZHI_SMS_GATEWAY_URL = os.environ.get("XIANGZHI_SMS_GATEWAY_URL", "")
+XIANGZHI_SMS_GATEWAY_TOKEN = os.environ.get("XIANGZHI_SMS_GATEWAY_TOKEN", "")
+XIANGZHI_SMS_GATEWAY_TIMEOUT = float(os.environ.get("XIANGZHI_SMS_GATEWAY_TIMEOUT", "10"))
+XIANGZHI_SMS_SENDER = os.environ.get(
+    "XIANGZHI_SMS_SENDER",
+    "xiangzhi.messaging.senders.HttpGatewaySender"
+    if XIANGZHI_SMS_GATEWAY_URL
+    else "xiangzhi.messaging.senders.OutboxOnlySender",
+)
