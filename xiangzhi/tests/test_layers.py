@@ -19,6 +19,8 @@ LAYERS = {
     "monitoring": 5,
     "points": 5,
     "shop": 6,
+    # residents' own pages read every pillar: their household, later their points and notices
+    "portal": 7,
 }
 NOT_APPS = {"config", "tests", "locale", "templates", "conftest"}
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "xiangzhi.accounts",
     "xiangzhi.messaging",
     "xiangzhi.registry",
+    "xiangzhi.portal",
 ]
 
 MIDDLEWARE = [
@@ -246,3 +247,13 @@ XIANGZHI_SMS_SENDER = os.environ.get(
     if XIANGZHI_SMS_GATEWAY_URL
     else "xiangzhi.messaging.senders.OutboxOnlySender",
 )
+
+# Residents sign in with a code sent to a phone on record (`xiangzhi.portal`).
+XIANGZHI_SIGN_IN_CODE_TTL = datetime.timedelta(minutes=5)
+XIANGZHI_SIGN_IN_CODE_INTERVAL = datetime.timedelta(seconds=60)  # between two codes to one phone
+XIANGZHI_SIGN_IN_CODES_PER_PHONE_PER_HOUR = 5
+XIANGZHI_SIGN_IN_CODES_PER_ADDRESS_PER_HOUR = int(
+    os.environ.get("XIANGZHI_SIGN_IN_CODES_PER_ADDRESS_PER_HOUR", "30")
+)
+XIANGZHI_SIGN_IN_FAILURES_TO_LOCK = 5
+XIANGZHI_SIGN_IN_LOCK = datetime.timedelta(minutes=30)
