@@ -10,6 +10,7 @@ urlpatterns = [
     path("areas/", include("xiangzhi.areas.urls")),
     path("registry/", include("xiangzhi.registry.urls")),
     path("messages/", include("xiangzhi.messaging.urls")),
+    path("notices/", include("xiangzhi.notices.urls")),
     path("r/", include("xiangzhi.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("xiangzhi.config.api_urls")),

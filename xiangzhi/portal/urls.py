@@ -8,4 +8,6 @@ urlpatterns = [
     path("code/", views.code, name="code"),
     path("choose/", views.choose, name="choose"),
     path("home/", views.home, name="home"),
+    path("notices/", views.notices, name="notices"),
+    path("notices/<int:pk>/", views.notice, name="notice"),
 ]

@@ -12,6 +12,8 @@ from xiangzhi.core import context
 from xiangzhi.core.masking import mask_phone
 from xiangzhi.core.pages import apply_errors, requires
 from xiangzhi.core.permissions import can
+from xiangzhi.notices import selectors as notice_selectors
+from xiangzhi.notices import services as notice_services
 from xiangzhi.registry.models import Resident
 
 from . import permissions as perms
@@ -89,4 +91,21 @@ def _signed_in(request, resident):
 
 @requires(perms.VIEW_OWN, login_url="portal:sign_in")
 def home(request):
-    return render(request, "portal/home.html", {"own": selectors.own_household(user=request.user)})
+    own = selectors.own_household(user=request.user)
+    unread = notice_selectors.household_unread_count(user=request.user, household=own.household)
+    return render(request, "portal/home.html", {"own": own, "unread_notices": unread})
+
+
+@requires(perms.VIEW_OWN, login_url="portal:sign_in")
+def notices(request):
+    household = selectors.own_household(user=request.user).household
+    found = notice_selectors.household_notices(user=request.user, household=household)[:50]
+    return render(request, "portal/notices.html", {"notices": found})
+
+
+@requires(perms.VIEW_OWN, login_url="portal:sign_in")
+def notice(request, pk):
+    household = selectors.own_household(user=request.user).household
+    found = notice_selectors.household_notices(user=request.user, household=household).get(pk=pk)
+    notice_services.notice_read(user=request.user, notice=found, household=household)
+    return render(request, "portal/notice.html", {"notice": found})

@@ -19,6 +19,7 @@ LAYERS = {
     "monitoring": 5,
     "points": 5,
     "shop": 6,
+    "notices": 5,
     # residents' own pages read every pillar: their household, later their points and notices
     "portal": 7,
 }

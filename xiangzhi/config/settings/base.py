@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "xiangzhi.accounts",
     "xiangzhi.messaging",
     "xiangzhi.registry",
+    "xiangzhi.notices",
     "xiangzhi.portal",
 ]
 
