@@ -79,7 +79,9 @@ def pdf_font() -> PdfFont:
         if index is None:
             continue
         bold = path.replace("Regular", "Bold")
-        has_bold = bold != path and os.path.isfile(bold) and _chinese_face(bold, os.path.getmtime(bold)) == index
+        has_bold = (
+            bold != path and os.path.isfile(bold) and _chinese_face(bold, os.path.getmtime(bold)) == index
+        )
         return PdfFont(path=path, index=index, bold_path=bold if has_bold else None)
     raise NoPdfFont
 
@@ -105,12 +107,21 @@ class Document(FPDF):
     def line_height(self, scale: float = 1.0) -> float:
         return self.base * scale * 0.62  # pt to mm with some leading
 
-    def text_block(self, text: str, *, scale: float = 1.0, bold: bool = False, align="L", gap: float = 0.0):
-        """A paragraph across the page, wrapped anywhere, followed by `gap` mm."""
+    def text_block(
+        self,
+        text: str,
+        *,
+        scale: float = 1.0,
+        bold: bool = False,
+        align="L",
+        gap: float = 0.0,
+        leading: float = 1.0,
+    ):
+        """A paragraph across the page, wrapped anywhere, followed by `gap` mm; `leading` spaces its lines."""
         self.set_font("zh", "B" if bold else "", self.base * scale)
         self.multi_cell(
             0,
-            self.line_height(scale),
+            self.line_height(scale) * leading,
             text,
             align=align,
             wrapmode=WrapMode.CHAR,
@@ -120,6 +131,14 @@ class Document(FPDF):
         self.set_font("zh", "", self.base)
         if gap:
             self.ln(gap)
+
+    def runs(self, *parts: tuple[str, bool], gap: float = 0.0) -> None:
+        """One paragraph of (text, bold) runs, flowing on as one line would, wrapped anywhere."""
+        for text, bold in parts:
+            self.set_font("zh", "B" if bold else "", self.base)
+            self.write(self.line_height(), text, wrapmode=WrapMode.CHAR)
+        self.set_font("zh", "", self.base)
+        self.ln(self.line_height() + gap)
 
     def rule(self, gap: float = 1.5) -> None:
         self.ln(gap / 2)

@@ -30,15 +30,14 @@ def _members(doc: Document, card: HouseholdCard, *, may_see_ids: bool) -> None:
         r = row.resident
         age = "" if r.age is None else ngettext("%(age)s year", "%(age)s years", r.age) % {"age": r.age}
         facts = [row.relationship_label, r.get_sex_display(), age, r.get_residence_status_display()]
-        doc.text_block(r.name, bold=True, scale=1.05)
-        doc.text_block(" · ".join(f for f in facts if f))
+        doc.runs((r.name, True), ("  " + " · ".join(f for f in facts if f), False))
         if may_see_ids:
             shown = r.id_number_masked or _("none") + (f"（{r.no_id_reason}）" if r.no_id_reason else "")
             doc.text_block(_("ID number: %(id)s") % {"id": shown})
         flags = [f"{f.flag.name}{f.level or ''}" for f in row.flags]
         if flags:
             doc.text_block(_("Flags: %(flags)s") % {"flags": "、".join(flags)})
-        doc.ln(1)
+        doc.ln(doc.line_height(0.3))
 
 
 def household_card_pdf(*, card: HouseholdCard, size: str, printed_by, may_see_ids: bool) -> bytes:
@@ -99,9 +98,9 @@ def certificate_pdf(
     doc.text_block(f"编号：{c.serial}", align="R", gap=doc.line_height(1.2))
     who = f"{c.name}（身份证号：{id_number}）" if id_number else c.name
     body = f"兹证明{who}系本镇{c.place}村民，现居住于{c.address}。"
-    doc.text_block("\u3000\u3000" + body, scale=1.25)
-    doc.text_block(f"\u3000\u3000此证明用于{c.purpose}。", scale=1.25)
-    doc.text_block("\u3000\u3000特此证明。", scale=1.25, gap=doc.line_height(5))
+    doc.text_block("\u3000\u3000" + body, scale=1.25, leading=1.5)
+    doc.text_block(f"\u3000\u3000此证明用于{c.purpose}。", scale=1.25, leading=1.5)
+    doc.text_block("\u3000\u3000特此证明。", scale=1.25, leading=1.5, gap=doc.line_height(6))
     # the issuing body and the date on the right, with room above and around them for the town's seal
     doc.text_block(f"{c.town.name}（盖章）", scale=1.25, align="R")
     issued = timezone.localtime(c.issued_at)

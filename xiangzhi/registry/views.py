@@ -21,8 +21,8 @@ from xiangzhi.areas.selectors import groups_for, villages_for
 from xiangzhi.core.audit import audit_record
 from xiangzhi.core.idempotency import idempotent_form
 from xiangzhi.core.masking import has_personal_number
-from xiangzhi.core.pdf import NoPdfFont, pdf_font
 from xiangzhi.core.pages import form_page, render_page_or_fragment, requires, vary_on_htmx
+from xiangzhi.core.pdf import NoPdfFont, pdf_font
 from xiangzhi.core.permissions import can
 
 from . import permissions as perms
@@ -328,10 +328,15 @@ def certificate_issue(request, pk):
     return form_page(
         request,
         form,
-        lambda purpose, size: services.certificate_issue(actor=request.user, resident=resident, purpose=purpose),
-        success=lambda cert: f"{reverse('registry:certificate_pdf', args=[cert.pk])}?size={form.cleaned_data['size']}",
+        lambda purpose, size: services.certificate_issue(
+            actor=request.user, resident=resident, purpose=purpose
+        ),
+        success=lambda cert: (
+            f"{reverse('registry:certificate_pdf', args=[cert.pk])}?size={form.cleaned_data['size']}"
+        ),
         context={
             "title": _("Certificate of residence for %(name)s") % {"name": resident.name},
+            "submit": _("Issue and print"),
             "cancel_url": _household_url(resident.household_id),
         },
     )

@@ -3,6 +3,7 @@ embedded, A4 or A6, numbers masked where they must be, numbered without gaps or 
 
 import datetime
 import io
+import os
 import re
 import threading
 
@@ -32,8 +33,14 @@ def _client(user) -> Client:
     return c
 
 
+def _skip_without_font(response) -> None:
+    if response.status_code == 503 and not os.environ.get("CI"):
+        pytest.skip("no Chinese font installed (apt-get install fonts-noto-cjk); a failure under CI=true")
+
+
 def _read(response) -> tuple[str, PdfReader]:
     """The text of a PDF answer, without the spaces text extraction puts between Chinese characters."""
+    _skip_without_font(response)
     assert response.status_code == 200, response.content[:300]
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
@@ -220,7 +227,9 @@ def test_an_outsider_cannot_issue_and_the_pages_are_404(charlie, grid, alice, ho
     cert = _issue(alice, household_a.head)
     for user in (charlie, grid):
         client = _client(user)
-        assert client.get(reverse("registry:certificate_issue", args=[household_a.head.pk])).status_code == 404
+        assert (
+            client.get(reverse("registry:certificate_issue", args=[household_a.head.pk])).status_code == 404
+        )
         assert client.get(reverse("registry:certificate_pdf", args=[cert.pk])).status_code == 404
 
 
@@ -235,10 +244,15 @@ def test_the_form_issues_once_and_a_retry_opens_the_same_certificate(alice, hous
     field = re.search(r'name="([^"]+)" value="' + re.escape(token.group(1)), page).group(1)
     data = {"purpose": "用于办理子女入学", "size": "A6", field: token.group(1)}
     first = client.post(url, data)
+    _skip_without_font(first)
     again = client.post(url, data)
     assert first.status_code == again.status_code == 302
     cert = ResidenceCertificate.objects.get()
-    assert first["Location"] == again["Location"] == reverse("registry:certificate_pdf", args=[cert.pk]) + "?size=A6"
+    assert (
+        first["Location"]
+        == again["Location"]
+        == reverse("registry:certificate_pdf", args=[cert.pk]) + "?size=A6"
+    )
     assert cert.purpose == "办理子女入学"  # "用于" is printed by the certificate itself
     # printing it again gives the same number, and each print is logged
     for _i in range(2):
@@ -257,7 +271,9 @@ def test_a_purpose_left_empty_is_asked_for_again(alice, household_a):
 
 def test_the_certificate_states_residence_with_the_full_id_for_who_may_reveal_it(alice, household_a):
     cert = _issue(alice, household_a.head)
-    text, reader = _read(_client(alice).get(reverse("registry:certificate_pdf", args=[cert.pk]), {"size": "A4"}))
+    text, reader = _read(
+        _client(alice).get(reverse("registry:certificate_pdf", args=[cert.pk]), {"size": "A4"})
+    )
     head = household_a.head
     assert "居住证明" in text and f"编号：{cert.serial}" in text
     assert f"兹证明张三（身份证号：{head.id_number}）系本镇玉峰村1组村民，现居住于玉峰村1组12号。" in text
@@ -312,7 +328,10 @@ def test_a_certificate_keeps_what_it_stated_when_the_household_moves_on(alice, a
 def test_concurrent_issues_get_distinct_numbers_without_gaps(admin_user, group_a1):
     # given a household of eight living at home, and eight cadres' requests at the same moment
     household = HouseholdFactory(actor=admin_user, group=group_a1, number="C-001", address="玉峰村1组1号")
-    people = [ResidentFactory(actor=admin_user, household=household) for _ in range(8)]
+    people = [
+        ResidentFactory(actor=admin_user, household=household, relationship="head" if i == 0 else "son")
+        for i in range(8)
+    ]
     start = threading.Barrier(len(people))
     errors = []
 
