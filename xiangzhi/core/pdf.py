@@ -8,6 +8,7 @@ which pages answer with a translated explanation (503), never a 500 nor a PDF of
 
 import functools
 import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def _chinese_face(path: str, mtime: float) -> int | None:
             if _PROBE in cmap:
                 name = str(face["name"].getDebugName(1) or "")
                 usable.append((not name.endswith((" SC", " CN", " GB")), "Mono" in name, i))
-    except (OSError, TTLibError, KeyError, AssertionError):
+    except (OSError, TTLibError, KeyError, AssertionError, ValueError, struct.error):  # not a font
         return None
     return min(usable)[2] if usable else None
 

@@ -45,8 +45,6 @@ def _read(response) -> tuple[str, PdfReader]:
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     reader = PdfReader(io.BytesIO(response.content))
-    with open("/tmp/last-test.pdf", "wb") as f:
-        f.write(response.content)
     text = "".join(page.extract_text() for page in reader.pages)
     # pypdf reads the CID fonts fpdf2 writes with a NUL beside each character (poppler does not)
     return re.sub(r"[\s\x00]+", "", text), reader
