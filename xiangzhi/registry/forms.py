@@ -277,3 +277,12 @@ class FlagTypeForm(forms.Form):
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["code"]
+
+
+class CertificateForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("what the certificate is for"),
+        max_length=100,
+        help_text=_("It is printed as “此证明用于…”, e.g. 办理子女入学."),
+    )
+    size = forms.ChoiceField(label=_("paper size"), choices=[("A4", "A4"), ("A6", "A6")], initial="A4")

@@ -12,6 +12,7 @@ from .models import (
     FlagType,
     Household,
     Membership,
+    ResidenceCertificate,
     Resident,
     ResidentFlag,
 )
@@ -278,3 +279,23 @@ def flag_types_counted(*, user) -> list[FlagType]:
 
 def flag_type_get(*, user, pk) -> FlagType:
     return FlagType.objects.restrict(user, perms.CONFIGURE).get(pk=pk)
+
+
+def certificate_get(*, user, pk) -> ResidenceCertificate:
+    """An issued certificate of residence, for who may issue them in its household's part of the town."""
+    return (
+        ResidenceCertificate.objects.restrict(user, perms.CERTIFY)
+        .select_related("town", "resident", "household")
+        .get(pk=pk)
+    )
+
+
+def household_certificates(*, user, household: Household) -> list[ResidenceCertificate]:
+    """The certificates of residence issued to a household's members (a cadre's list on the card): one query,
+    none for a user who may not issue them."""
+    return list(
+        ResidenceCertificate.objects.restrict(user, perms.CERTIFY)
+        .filter(household=household)
+        .select_related("issued_by")
+        .order_by("-year", "-sequence")
+    )

@@ -22,15 +22,17 @@ from xiangzhi.core.audit import audit_record
 from xiangzhi.core.idempotency import idempotent_form
 from xiangzhi.core.masking import has_personal_number
 from xiangzhi.core.pages import form_page, render_page_or_fragment, requires, vary_on_htmx
+from xiangzhi.core.pdf import NoPdfFont, pdf_font
 from xiangzhi.core.permissions import can
 
 from . import permissions as perms
+from . import printing, selectors, services
 from . import search as search_module
-from . import selectors, services
 from .choices import LIVING_RESIDENCE_CHOICES, HouseholdStatus
 from .filtersets import LIVING, HouseholdFilter, ResidentFilter
 from .forms import (
     PHONE_SLOTS,
+    CertificateForm,
     ChangeHeadForm,
     FlagTypeForm,
     HouseholdForm,
@@ -277,8 +279,82 @@ def household_card(request, pk):
             "may_change": can(request.user, perms.CHANGE),
             "may_see_ids": can(request.user, perms.REVEAL_ID),
             "may_reveal_phone": can(request.user, perms.REVEAL_PHONE),
+            "certificates": selectors.household_certificates(user=request.user, household=card.household),
         },
     )
+
+
+def _pdf(data: bytes, ascii_name: str, name: str) -> HttpResponse:
+    """A PDF shown in the browser (inline), saved under a name in the page's language (RFC 6266)."""
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def _no_font(request, exc: NoPdfFont):
+    """No Chinese font on the server: say so, in the user's language, instead of a 500 or a PDF of boxes."""
+    return render(request, "core/error.html", {"code": 503, "message": exc.message}, status=503)
+
+
+@requires(perms.PRINT_CARD)
+def household_card_pdf(request, pk):
+    """The household card as PDF (`?size=A4` or `A6`): numbers masked, ID numbers only for who may see them;
+    every print is logged."""
+    card = selectors.household_card(user=request.user, pk=pk)
+    size = printing.paper_size(request.GET.get("size"))
+    try:
+        data = printing.household_card_pdf(
+            card=card, size=size, printed_by=request.user, may_see_ids=can(request.user, perms.REVEAL_ID)
+        )
+    except NoPdfFont as exc:
+        return _no_font(request, exc)
+    services.household_card_print(actor=request.user, household=card.household, size=size)
+    number = card.household.number
+    return _pdf(data, f"household-{pk}.pdf", _("household-%(n)s.pdf") % {"n": number})
+
+
+@requires(perms.CERTIFY)
+@idempotent_form
+def certificate_issue(request, pk):
+    """The purpose of a new certificate of residence; the issue then opens it as PDF. A second submit of the same
+    form opens the same certificate (`@idempotent_form`), so a retry never takes a second number."""
+    resident = selectors.resident_get(user=request.user, pk=pk, action=perms.CERTIFY)
+    if request.method == "POST":
+        try:
+            pdf_font()  # no number is taken for a certificate that could not be printed
+        except NoPdfFont as exc:
+            return _no_font(request, exc)
+    form = CertificateForm(request.POST or None)
+    return form_page(
+        request,
+        form,
+        lambda purpose, size: services.certificate_issue(
+            actor=request.user, resident=resident, purpose=purpose
+        ),
+        success=lambda cert: (
+            f"{reverse('registry:certificate_pdf', args=[cert.pk])}?size={form.cleaned_data['size']}"
+        ),
+        context={
+            "title": _("Certificate of residence for %(name)s") % {"name": resident.name},
+            "submit": _("Issue and print"),
+            "cancel_url": _household_url(resident.household_id),
+        },
+    )
+
+
+@requires(perms.CERTIFY)
+def certificate_pdf(request, pk):
+    """An issued certificate as PDF, the same number however often it is printed; each print is logged."""
+    certificate = selectors.certificate_get(user=request.user, pk=pk)
+    size = printing.paper_size(request.GET.get("size"))
+    try:
+        font = pdf_font()
+    except NoPdfFont as exc:
+        return _no_font(request, exc)
+    id_number = services.certificate_print(actor=request.user, certificate=certificate, size=size)
+    data = printing.certificate_pdf(certificate=certificate, id_number=id_number, size=size, font=font)
+    serial = certificate.serial
+    return _pdf(data, f"certificate-{serial}.pdf", _("certificate-of-residence-%(n)s.pdf") % {"n": serial})
 
 
 def _household_url(pk) -> str:

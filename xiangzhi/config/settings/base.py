@@ -178,6 +178,10 @@ XIANGZHI_IDEMPOTENCY_RETENTION = datetime.timedelta(hours=24)
 # in an hour; beyond it a search by number finds nothing until the hour's oldest check ages out.
 XIANGZHI_NUMBER_SEARCHES_PER_HOUR = int(os.environ.get("XIANGZHI_NUMBER_SEARCHES_PER_HOUR", "20"))
 
+# The Chinese font printed documents embed (a .ttf, .otf or .ttc file); empty: the first of
+# xiangzhi.core.pdf.DEFAULT_FONTS installed (Debian's fonts-noto-cjk).
+XIANGZHI_PDF_FONT = os.environ.get("XIANGZHI_PDF_FONT", "")
+
 # Oversize requests are refused with a 400 before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000

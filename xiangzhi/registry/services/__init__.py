@@ -2,6 +2,12 @@
 split them by topic, and this package is the one name callers use (`services.resident_add`)."""
 
 from ._common import DuplicateIdNumber, FlagInput, PhoneInput
+from .certificates import (
+    certificate_id_number,
+    certificate_issue,
+    certificate_print,
+    household_card_print,
+)
 from .households import (
     household_change_head,
     household_confirm,
@@ -19,7 +25,11 @@ __all__ = [
     "DuplicateIdNumber",
     "FlagInput",
     "PhoneInput",
+    "certificate_id_number",
+    "certificate_issue",
+    "certificate_print",
     "flag_type_save",
+    "household_card_print",
     "household_change_head",
     "household_confirm",
     "household_create",
