@@ -2,6 +2,7 @@
 split them by topic, and this package is the one name callers use (`services.resident_add`)."""
 
 from ._common import DuplicateIdNumber, FlagInput, PhoneInput
+from .flags import resident_flag_set
 from .households import (
     household_change_head,
     household_confirm,
@@ -29,6 +30,7 @@ __all__ = [
     "membership_end",
     "phone_reveal",
     "resident_add",
+    "resident_flag_set",
     "resident_move",
     "resident_reveal_id",
     "resident_update",
