@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from xiangzhi.areas.filtersets import AreaFilter
 from xiangzhi.areas.selectors import groups_for, villages_for
+from xiangzhi.core import extensions
 from xiangzhi.core.audit import audit_record
 from xiangzhi.core.idempotency import idempotent_form
 from xiangzhi.core.masking import has_personal_number
@@ -76,6 +77,7 @@ def home(request):
             "by_status": zip(stats["by_status"], links["by_status"], strict=True),
             "flags": zip(stats["flags"], links["flags"], strict=True),
             "links": links,
+            "tiles": extensions.tiles(request.user, village_id=village_id, group_id=group_id),
             "villages": villages,
             "groups": groups,
             "village_id": village_id,
@@ -280,6 +282,7 @@ def household_card(request, pk):
             "may_see_ids": can(request.user, perms.REVEAL_ID),
             "may_reveal_phone": can(request.user, perms.REVEAL_PHONE),
             "certificates": selectors.household_certificates(user=request.user, household=card.household),
+            "more_actions": extensions.household_actions(request.user, card.household.pk),
         },
     )
 

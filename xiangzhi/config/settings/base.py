@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "xiangzhi.messaging",
     "xiangzhi.registry",
     "xiangzhi.notices",
+    "xiangzhi.visits",
     "xiangzhi.portal",
 ]
 

@@ -8,6 +8,7 @@ from .certificates import (
     certificate_print,
     household_card_print,
 )
+from .flags import resident_flag_set
 from .households import (
     household_change_head,
     household_confirm,
@@ -39,6 +40,7 @@ __all__ = [
     "membership_end",
     "phone_reveal",
     "resident_add",
+    "resident_flag_set",
     "resident_move",
     "resident_reveal_id",
     "resident_update",
