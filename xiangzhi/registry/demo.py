@@ -37,6 +37,7 @@ from .models import (
     SearchToken,
 )
 from .services import town_flags_seed
+from .services.households import SEQUENCE_DIGITS, household_number_prefix
 
 REFERENCE_RESIDENTS = 26_551
 REFERENCE_HOUSEHOLDS = 6_975
@@ -495,7 +496,8 @@ def _inserters() -> dict[str, _RawInsert]:
 def _write_batch(gen, town, placement, centers, sizes, offset, flag_ids, created, inserters, keys):
     fakes = [
         gen.household(
-            number=f"{town.code[:9]}{offset + k + 1:06d}",
+            # the town's pattern (services.households): village code, group, sequence in the group
+            number=f"{household_number_prefix(group)}{house_index:0{SEQUENCE_DIGITS}d}",
             village_name=group.village.name,
             group_name=group.name,
             house_index=house_index,
