@@ -168,9 +168,11 @@ class ResidentForm(SectionedForm):
 
     def phone_inputs(self) -> list[PhoneInput]:
         phones = []
+        self.phone_slots_used = []
         for i in range(1, self.phone_slots + 1):
             number = self.cleaned_data.get(f"phone_{i}", "").strip()
             if number:
+                self.phone_slots_used.append(i)
                 phones.append(
                     PhoneInput(
                         number=number,
@@ -180,6 +182,20 @@ class ResidentForm(SectionedForm):
                     )
                 )
         return phones
+
+    def place_error(self, name: str, errors) -> bool:
+        """The service names a bad phone by its place in the list it was given ("2: …"): put the message on the
+        slot it came from."""
+        if name != "phones":
+            return False
+        used = getattr(self, "phone_slots_used", [])
+        for message in (m for e in errors for m in e.messages):
+            index, _sep, text = message.partition(": ")
+            if index.isdigit() and 0 < int(index) <= len(used):
+                self.add_error(f"phone_{used[int(index) - 1]}", text)
+            else:
+                self.add_error(None, message)
+        return True
 
     def flag_inputs(self) -> list[FlagInput]:
         level = self.cleaned_data.get("disability_level")
@@ -306,6 +322,13 @@ class ChangeHeadForm(forms.Form):
 
 
 ADULT_AGE = 18
+_LEAVING_FIRST = {
+    Relationship.SON,
+    Relationship.DAUGHTER,
+    Relationship.GRANDSON,
+    Relationship.GRANDDAUGHTER,
+    Relationship.SIBLING,
+}
 
 
 def _member_label(m) -> str:
@@ -326,6 +349,7 @@ class SplitForm(forms.Form):
     number = forms.CharField(
         label=_("new household number"),
         max_length=32,
+        required=False,  # empty: the next free number, as when the proposal is kept
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         help_text=_("proposed by the system; you may type another one of the same form"),
     )
@@ -345,13 +369,18 @@ class SplitForm(forms.Form):
         self.fields["new_head"] = forms.TypedChoiceField(
             label=_("head of the new household"), choices=[("", _("— choose —")), *choices], coerce=int
         )
+        # who usually leaves to head a household of their own: an adult child (the eldest first, as the card
+        # lists them), else another adult; never the present head, the spouse only when nobody else is adult
         adults = [
-            m.resident.pk
+            m
             for m in card.members
             if m.resident.pk != household.head_id and (m.resident.age or 0) >= ADULT_AGE
         ]
+        adults.sort(
+            key=lambda m: (m.relationship == Relationship.SPOUSE, m.relationship not in _LEAVING_FIRST)
+        )
         if adults:
-            self.fields["new_head"].initial = adults[0]
+            self.fields["new_head"].initial = adults[0].resident.pk
         try:
             proposed = services.household_number_next(group=household.group)
         except forms.ValidationError:

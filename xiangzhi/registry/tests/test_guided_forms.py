@@ -347,7 +347,7 @@ def test_the_split_form_names_the_household_lists_members_and_proposes(cadre_cli
     assert labels[son.pk] == f"张小明（{TODAY().year - 1996}岁，{relationship}）"
     # an adult who is not the head is proposed as the new head; never the child
     proposed = Resident.objects.unrestricted("test").get(pk=form.fields["new_head"].initial)
-    assert proposed.name != "张三" and proposed.age >= 18
+    assert proposed == son  # the adult son: not the head, not his wife, not the child
     assert form.fields["number"].initial == "00101001"
 
 
@@ -371,3 +371,19 @@ def test_the_split_takes_the_proposed_number_afresh_or_checks_a_typed_one(
     response = cadre_client.post(url, data)
     assert response.status_code == 302
     assert Resident.objects.unrestricted("test").get(pk=son.pk).household.number == "00101002"
+
+
+def test_a_bad_phone_is_shown_on_its_own_slot(cadre_client, household_a):
+    data = {
+        "name": "张新",
+        "relationship": "grandson",
+        "no_id_reason": "newborn",
+        "sex": "M",
+        "birth_date": "2025-01-01",
+        "residence_status": "at_home",
+        "phone_2": "1381234",
+    }
+    response = cadre_client.post(reverse("registry:resident_add", args=[household_a.pk]), data)
+    form = response.context["form"]
+    assert set(form.errors) == {"phone_2"}
+    _assert_error_summary(_html(response), "id_phone_2")
