@@ -4,7 +4,6 @@ write once on PostgreSQL, old keys are purged."""
 import datetime
 import io
 import re
-import threading
 
 import pytest
 from django.core.management import call_command
@@ -16,6 +15,7 @@ from rest_framework.test import APIClient
 from xiangzhi.core import idempotency
 from xiangzhi.core.models import IdempotencyRecord
 from xiangzhi.registry.models import Household
+from xiangzhi.tests.helpers import at_the_same_moment
 
 URL = "/api/v1/registry/households/"
 
@@ -161,23 +161,14 @@ def test_purge_forgets_keys_older_than_the_retention(api, group_a1):
 def test_twenty_concurrent_retries_write_once(alice, group_a1):
     # given 20 clients sending the same create with the same key at the same moment
     threads_count = 20
-    start = threading.Barrier(threads_count)
     answers = []
 
     def send():
-        try:
-            client = APIClient()
-            client.force_authenticate(alice)
-            start.wait()
-            answers.append(_create(client, "A-400", "burst", group=group_a1.pk))
-        finally:
-            connection.close()
+        client = APIClient()
+        client.force_authenticate(alice)
+        answers.append(_create(client, "A-400", "burst", group=group_a1.pk))
 
-    threads = [threading.Thread(target=send) for _ in range(threads_count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_the_same_moment(threads_count, send)
 
     # then one household is written, and the 19 others replay its answer
     assert Household.objects.filter(number="A-400").count() == 1

@@ -7,13 +7,14 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from xiangzhi.registry import services
 from xiangzhi.registry.models import Household, Membership, Resident
 from xiangzhi.registry.tests.factories import ResidentFactory, make_id
+from xiangzhi.tests.helpers import at_the_same_moment
 
 pytestmark = pytest.mark.django_db
 
@@ -387,3 +388,22 @@ def test_a_bad_phone_is_shown_on_its_own_slot(cadre_client, household_a):
     form = response.context["form"]
     assert set(form.errors) == {"phone_2"}
     _assert_error_summary(_html(response), "id_phone_2")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's concurrent transactions")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_creates_in_one_group_get_distinct_numbers(alice, group_a1):
+    # given 8 cadres creating a household in the same group at the same moment, none typing a number
+    count = 8
+    numbers, failures = [], []
+
+    def create():
+        try:
+            numbers.append(services.household_create(actor=alice, group=group_a1).number)
+        except Exception as exc:
+            failures.append(exc)
+
+    at_the_same_moment(count, create)
+    # then each gets its own next number, and none fails
+    assert not failures
+    assert sorted(numbers) == [f"00101{i:03d}" for i in range(1, count + 1)]
