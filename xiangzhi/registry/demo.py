@@ -391,7 +391,6 @@ def build_town(
                     placement[start : start + batch],
                     centers,
                     sizes[start : start + batch],
-                    start,
                     flag_ids,
                     created,
                     inserters,
@@ -493,7 +492,7 @@ def _inserters() -> dict[str, _RawInsert]:
     }
 
 
-def _write_batch(gen, town, placement, centers, sizes, offset, flag_ids, created, inserters, keys):
+def _write_batch(gen, town, placement, centers, sizes, flag_ids, created, inserters, keys):
     fakes = [
         gen.household(
             # the town's pattern (services.households): village code, group, sequence in the group
@@ -504,7 +503,7 @@ def _write_batch(gen, town, placement, centers, sizes, offset, flag_ids, created
             center=centers[group.village_id],
             size=size,
         )
-        for k, ((group, house_index), size) in enumerate(zip(placement, sizes, strict=True))
+        for (group, house_index), size in zip(placement, sizes, strict=True)
     ]
     _load_batch(town, [group for group, _ in placement], fakes, flag_ids, created, inserters, keys)
 

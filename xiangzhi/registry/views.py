@@ -432,8 +432,9 @@ def resident_edit(request, pk):
     )
 
 
-def _resident_page(request, pk, form, save):
-    """A resident operation (end the membership, move): `save(resident, **data)` calls the service."""
+def _resident_page(request, pk, form, save, *, title: str = "%(name)s", submit: str = ""):
+    """A resident operation (end the membership, move): `save(resident, **data)` calls the service; `title` names
+    the resident (`%(name)s`)."""
     resident = selectors.resident_get(user=request.user, pk=pk, action=perms.CHANGE)
     return form_page(
         request,
@@ -441,7 +442,11 @@ def _resident_page(request, pk, form, save):
         lambda **data: save(resident, **data),
         success=_household_url(resident.household_id),
         done=_("Saved."),
-        context={"title": resident.name, "cancel_url": _household_url(resident.household_id)},
+        context={
+            "title": title % {"name": resident.name},
+            "submit": submit,
+            "cancel_url": _household_url(resident.household_id),
+        },
     )
 
 
@@ -458,7 +463,7 @@ def resident_end(request, pk):
             request,
             "registry/resident_end_confirm.html",
             {
-                "title": resident.name,
+                "title": _("%(name)s: death or moving out") % {"name": resident.name},
                 "resident": resident,
                 "form": form,
                 "question": form.confirmation(resident),
@@ -471,6 +476,8 @@ def resident_end(request, pk):
         lambda resident, confirmed, **data: services.membership_end(
             actor=request.user, resident=resident, **data
         ),
+        title=_("%(name)s: death or moving out"),
+        submit=_("Next"),  # nothing is saved before the confirmation
     )
 
 
