@@ -113,7 +113,8 @@
     }
     input.addEventListener("input", check);
     birth.addEventListener("change", check);
-    check();
+    // back from the server with its own message on the birth date: do not say it twice
+    if (!birth.closest(".has-error")) check();
   }
 
   function start() {
