@@ -37,6 +37,7 @@ from .models import (
     SearchToken,
 )
 from .services import town_flags_seed
+from .services.households import SEQUENCE_DIGITS, household_number_prefix
 
 REFERENCE_RESIDENTS = 26_551
 REFERENCE_HOUSEHOLDS = 6_975
@@ -390,7 +391,6 @@ def build_town(
                     placement[start : start + batch],
                     centers,
                     sizes[start : start + batch],
-                    start,
                     flag_ids,
                     created,
                     inserters,
@@ -492,17 +492,18 @@ def _inserters() -> dict[str, _RawInsert]:
     }
 
 
-def _write_batch(gen, town, placement, centers, sizes, offset, flag_ids, created, inserters, keys):
+def _write_batch(gen, town, placement, centers, sizes, flag_ids, created, inserters, keys):
     fakes = [
         gen.household(
-            number=f"{town.code[:9]}{offset + k + 1:06d}",
+            # the town's pattern (services.households): village code, group, sequence in the group
+            number=f"{household_number_prefix(group)}{house_index:0{SEQUENCE_DIGITS}d}",
             village_name=group.village.name,
             group_name=group.name,
             house_index=house_index,
             center=centers[group.village_id],
             size=size,
         )
-        for k, ((group, house_index), size) in enumerate(zip(placement, sizes, strict=True))
+        for (group, house_index), size in zip(placement, sizes, strict=True)
     ]
     _load_batch(town, [group for group, _ in placement], fakes, flag_ids, created, inserters, keys)
 

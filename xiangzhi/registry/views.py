@@ -431,11 +431,8 @@ def _resident_form_page(request, form, save, *, success, done, context):
 @idempotent_form
 def resident_add(request, pk):
     household = selectors.household_get(user=request.user, pk=pk, action=perms.CHANGE)
-    initial = {
-        "relationship": "head" if household.head_id is None else "son",
-        "residence_status": "at_home",
-    }
-    form = ResidentForm(request.POST or None, user=request.user, initial=initial)
+    # no relationship preselected (a wrong default is a wrong record); most members live at home
+    form = ResidentForm(request.POST or None, user=request.user, initial={"residence_status": "at_home"})
     return _resident_form_page(
         request,
         form,
@@ -514,8 +511,9 @@ def resident_edit(request, pk):
     )
 
 
-def _resident_page(request, pk, form, save):
-    """A resident operation (end the membership, move): `save(resident, **data)` calls the service."""
+def _resident_page(request, pk, form, save, *, title: str = "%(name)s", submit: str = ""):
+    """A resident operation (end the membership, move): `save(resident, **data)` calls the service; `title` names
+    the resident (`%(name)s`)."""
     resident = selectors.resident_get(user=request.user, pk=pk, action=perms.CHANGE)
     return form_page(
         request,
@@ -523,17 +521,42 @@ def _resident_page(request, pk, form, save):
         lambda **data: save(resident, **data),
         success=_household_url(resident.household_id),
         done=_("Saved."),
-        context={"title": resident.name, "cancel_url": _household_url(resident.household_id)},
+        context={
+            "title": title % {"name": resident.name},
+            "submit": submit,
+            "cancel_url": _household_url(resident.household_id),
+        },
     )
 
 
 @requires(perms.CHANGE)
 def resident_end(request, pk):
+    """死亡 / 迁出 in two steps: the form (no reason preselected, the date asked for), then "确认：张三 死亡，日期 …"
+    with the values carried in hidden fields; only the confirmed POST ends the membership."""
+    form = MembershipEndForm(request.POST or None)
+    if "back" in request.POST:  # back from the confirmation: the form again, as filled in, nothing saved
+        form = MembershipEndForm(initial={k: request.POST.get(k, "") for k in ("reason", "date", "note")})
+    elif request.method == "POST" and form.is_valid() and not form.cleaned_data["confirmed"]:
+        resident = selectors.resident_get(user=request.user, pk=pk, action=perms.CHANGE)
+        return render(
+            request,
+            "registry/resident_end_confirm.html",
+            {
+                "title": _("%(name)s: death or moving out") % {"name": resident.name},
+                "resident": resident,
+                "form": form,
+                "question": form.confirmation(resident),
+            },
+        )
     return _resident_page(
         request,
         pk,
-        MembershipEndForm(request.POST or None),
-        lambda resident, **data: services.membership_end(actor=request.user, resident=resident, **data),
+        form,
+        lambda resident, confirmed, **data: services.membership_end(
+            actor=request.user, resident=resident, **data
+        ),
+        title=_("%(name)s: death or moving out"),
+        submit=_("Next"),  # nothing is saved before the confirmation
     )
 
 
@@ -549,7 +572,7 @@ def resident_move(request, pk):
     )
 
 
-def _household_page(request, card, form, save, *, success, title, done):
+def _household_page(request, card, form, save, *, success, title, done, intro=""):
     """A household operation page on the household card (change head, split, merge)."""
     return form_page(
         request,
@@ -557,7 +580,7 @@ def _household_page(request, card, form, save, *, success, title, done):
         save,
         success=success,
         done=done,
-        context={"title": title, "cancel_url": _household_url(card.household.pk)},
+        context={"title": title, "intro": intro, "cancel_url": _household_url(card.household.pk)},
     )
 
 
@@ -592,16 +615,23 @@ def household_split(request, pk):
         request,
         card,
         form,
-        lambda number, address, house_number, **_data: services.household_split(
+        lambda address, house_number, **_data: services.household_split(
             actor=request.user,
             household=card.household,
             members=form.member_relationships(),
-            number=number,
+            number=form.number_to_use(),
             address=address,
             house_number=house_number,
         ),
         success=lambda new: _household_url(new.pk),
-        title=_("Split the household (分户)"),
+        title=_("Split household %(n)s (分户)") % {"n": card.household.number},
+        intro=_("From household %(n)s of %(village)s %(group)s, head: %(head)s.")
+        % {
+            "n": card.household.number,
+            "village": card.household.village.name,
+            "group": card.household.group.name,
+            "head": card.household.head.name if card.household.head else "—",
+        },
         done=_("New household created. Check the members' relationships to its head."),
     )
 

@@ -96,6 +96,8 @@ TEMPLATES = [
         },
     },
 ]
+# Every form's errors summarised and linked, required fields marked, sections as fieldsets (core/forms.py).
+FORM_RENDERER = "xiangzhi.core.forms.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(

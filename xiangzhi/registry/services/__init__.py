@@ -14,6 +14,8 @@ from .households import (
     household_confirm,
     household_create,
     household_merge,
+    household_number_check,
+    household_number_next,
     household_split,
     household_update,
 )
@@ -35,6 +37,8 @@ __all__ = [
     "household_confirm",
     "household_create",
     "household_merge",
+    "household_number_check",
+    "household_number_next",
     "household_split",
     "household_update",
     "membership_end",

@@ -186,18 +186,39 @@ def resident_update(
 
 
 @transaction.atomic
-def membership_end(*, actor, resident: Resident, reason: str, note: str = "") -> Membership:
-    """Death, moving out of the town, or removal: the membership ends; nothing is deleted."""
+def membership_end(
+    *, actor, resident: Resident, reason: str, note: str = "", date: datetime.date | None = None
+) -> Membership:
+    """Death, moving out of the town, or removal on `date` (today when not given; never in the future, never before
+    the membership began): the membership ends; nothing is deleted."""
     require(actor, perms.CHANGE, resident)
     if reason not in (MembershipEnd.DECEASED, MembershipEnd.MOVED_OUT, MembershipEnd.REMOVED):
-        raise ValidationError(_("Choose death, moving away or removal."))
+        raise ValidationError({"reason": _("Choose death, moving away or removal.")})
     _check_free_text(note=note)
     try:
         membership = _current_membership(resident)
     except Membership.DoesNotExist:
         raise ValidationError(_("This resident is no longer a member of a household.")) from None
+    today = timezone.localdate()
+    if date is not None and date > today:
+        raise ValidationError({"date": _("The date cannot be in the future.")}, code="date_future")
+    started = timezone.localdate(membership.started_at)
+    if date is not None and date < started:
+        raise ValidationError(
+            {
+                "date": _("The resident joined this household on %(date)s; choose a later date.")
+                % {"date": started}
+            },
+            code="date_before_start",
+        )
+    # today: the moment of the write; an earlier day: its start, so the order of the rows stays the order of days
     now = timezone.now()
-    _end_membership(membership, reason, now)
+    when = (
+        now
+        if date in (None, today)
+        else timezone.make_aware(datetime.datetime.combine(date, datetime.time.min))
+    )
+    _end_membership(membership, reason, max(when, membership.started_at))
     before = snapshot(resident)
     resident.residence_status = _END_STATUS[reason]
     if note:
@@ -208,7 +229,7 @@ def membership_end(*, actor, resident: Resident, reason: str, note: str = "") ->
         action=_END_ACTION[reason],
         target=resident,
         before=before,
-        after={**snapshot(resident), "note": note},
+        after={**snapshot(resident), "note": note, "date": (date or today).isoformat()},
     )
     return membership
 

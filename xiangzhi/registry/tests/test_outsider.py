@@ -180,7 +180,7 @@ def test_every_page_of_the_target_household_is_404(scenario, outsider_client):
     for resident in scenario.members:
         resident_pages = {
             "registry:resident_edit": {"name": "改名", "sex": resident.sex, "residence_status": "at_home"},
-            "registry:resident_end": {"reason": "deceased"},
+            "registry:resident_end": {"reason": "deceased", "date": "2026-01-02", "confirmed": "1"},
             "registry:resident_move": {"household_number": own.number, "relationship": "other"},
         }
         for name, body in resident_pages.items():
