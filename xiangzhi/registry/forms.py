@@ -12,7 +12,15 @@ from xiangzhi.core.permissions import can
 
 from . import permissions as perms
 from . import selectors
-from .choices import LIVING_RESIDENCE_CHOICES, MembershipEnd, PhoneHolder, Relationship, Sex
+from .choices import (
+    ADD_MEMBER_REASONS,
+    LIVING_RESIDENCE_CHOICES,
+    MembershipEnd,
+    MembershipStart,
+    PhoneHolder,
+    Relationship,
+    Sex,
+)
 from .models import FlagType, Household
 from .services import FlagInput, PhoneInput
 
@@ -54,6 +62,11 @@ class HouseholdForm(forms.Form):
 class ResidentForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=60)
     relationship = forms.ChoiceField(label=_("relationship to the head"), choices=Relationship.choices)
+    # no default: a birth, a marriage and a move into the town are counted apart (人口变动)
+    start_reason = forms.ChoiceField(
+        label=_("why they join"),
+        choices=[("", "—"), *((c, label) for c, label in MembershipStart.choices if c in ADD_MEMBER_REASONS)],
+    )
     id_number = forms.CharField(
         label=_("ID number (身份证号)"),
         max_length=40,
@@ -108,6 +121,7 @@ class ResidentForm(forms.Form):
             )
         if editing:
             del self.fields["relationship"]
+            del self.fields["start_reason"]
             self.fields["id_number"].help_text = _("leave empty to keep the number on record")
         if not can(user, perms.REVEAL_ID):
             # No field for what the user may not see (shop clerks, grid workers); the service ignores an ID

@@ -360,10 +360,11 @@ def resident_add(request, pk):
     return _resident_form_page(
         request,
         form,
-        lambda relationship, **_data: services.resident_add(
+        lambda relationship, start_reason, **_data: services.resident_add(
             actor=request.user,
             household=household,
             relationship=relationship,
+            start_reason=start_reason,
             **form.identity(),
             phones=form.phone_inputs(),
             flags=form.flag_inputs(),

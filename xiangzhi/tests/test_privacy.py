@@ -160,13 +160,19 @@ def _use_the_registry(users, household_a) -> None:
     )
     alice.post(
         f"{API}/households/{household_a.pk}/members/",
-        {"name": "重复", "relationship": "son", "id_number": head.id_number},
+        {"name": "重复", "relationship": "son", "start_reason": "registered", "id_number": head.id_number},
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="dup-1",
     )
     alice.post(
         reverse("registry:resident_add", args=[household_a.pk]),
-        {"name": "重复", "relationship": "son", "id_number": head.id_number, "residence_status": "at_home"},
+        {
+            "name": "重复",
+            "relationship": "son",
+            "start_reason": "registered",
+            "id_number": head.id_number,
+            "residence_status": "at_home",
+        },
     )
     alice.get(reverse("registry:search"), {"q": "13812345678"})
     alice.get(f"{API}/search/", {"q": head.id_number})
@@ -412,6 +418,7 @@ def test_raw_sql_can_still_append(household_a):
 def test_a_name_with_markup_is_escaped_everywhere(users, household_a, auditor):
     # given a resident named like a script, reachable by a phone tail
     resident = services.resident_add(
+        start_reason="registered",
         actor=users["admin"],
         household=household_a,
         relationship="son",

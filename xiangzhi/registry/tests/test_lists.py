@@ -169,6 +169,7 @@ def _export(client, **params):
 
 def test_export_is_masked_scoped_formula_safe_and_audited(client, alice, admin_user, town_data, household_a):
     services.resident_add(
+        start_reason="registered",
         actor=admin_user,
         household=household_a,
         relationship="son",
