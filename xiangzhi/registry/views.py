@@ -269,12 +269,15 @@ def _audited_filters(filterset) -> dict:
 @requires(perms.VIEW)
 def household_card(request, pk):
     card = selectors.household_card(user=request.user, pk=pk)
+    may_change = selectors.household_may_change(user=request.user, household=card.household)
     return render(
         request,
         "registry/household_card.html",
         {
             "card": card,
-            "may_change": can(request.user, perms.CHANGE),
+            "may_change": may_change,
+            # who joined and left, for who keeps the registry (cadres, grid workers); others see the members only
+            "history": selectors.household_history(user=request.user, card=card) if may_change else None,
             "may_see_ids": can(request.user, perms.REVEAL_ID),
             "may_reveal_phone": can(request.user, perms.REVEAL_PHONE),
         },
