@@ -105,6 +105,8 @@ def _household_filter(request) -> HouseholdFilter:
 
 @requires(perms.VIEW)
 def household_list(request):
+    """The household roster: the resident list's filters where they apply to a household (a flag or members
+    working away: of a member living here), held in the URL."""
     filterset = _household_filter(request)
     village_id, _group_id = filterset.area()
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
@@ -115,11 +117,10 @@ def household_list(request):
         "registry/household_list.html",
         {
             "page": page,
+            "form": filterset.form,
             "query": query.urlencode(),
-            "villages": villages_for(user=request.user),
-            "village_id": village_id,
-            # the other filters (?status=active from the dashboard) survive a change of village
-            "kept": [(k, v) for k, v in query.items() if k not in ("village", "group")],
+            "groups": groups_for(user=request.user, village_id=village_id) if village_id else [],
+            "filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
         },
     )
 
@@ -143,7 +144,7 @@ def _csv_download(ascii_name: str, name: str):
 def household_export(request):
     """The household roster as CSV for Excel (UTF-8 with BOM); numbers masked; every export is audited."""
     filterset = _household_filter(request)
-    village_id, group_id = filterset.area()
+    filterset.area()  # an area out of scope is a 404 before anything is written
     households = filterset.qs
     day = f"{timezone.localdate():%Y%m%d}"
     response, writer = _csv_download(f"households-{day}.csv", _("households-%(date)s.csv") % {"date": day})
@@ -170,7 +171,7 @@ def household_export(request):
         action="registry.households.export",
         town=request.user.town,
         # the filters applied, not the raw query string: a stray parameter could carry a phone or ID number
-        after={"rows": rows, "filters": {"village": village_id, "group": group_id}},
+        after={"rows": rows, "filters": _audited_filters(filterset)},
     )
     return response
 
