@@ -21,8 +21,16 @@ from xiangzhi.areas.models import Village, VillageGroup
 from xiangzhi.core.filtersets import ScopedModelChoiceFilter, in_scope
 
 from . import permissions as perms
-from .choices import LIVING_HERE, HouseholdStatus, IdStatus, ResidenceStatus, Sex
-from .models import FlagType, Household, Resident, ResidentFlag
+from .choices import (
+    LIVING_HERE,
+    HouseholdStatus,
+    IdStatus,
+    MembershipEnd,
+    MembershipStart,
+    ResidenceStatus,
+    Sex,
+)
+from .models import FlagType, Household, Membership, Resident, ResidentFlag
 
 LIVING = "living"
 
@@ -33,6 +41,31 @@ class FlagCodeFilter(django_filters.ModelChoiceFilter):
 
     def __init__(self, **kwargs):
         super().__init__(queryset=in_scope(FlagType, perms.VIEW), to_field_name="code", **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class MonthFilter(django_filters.DateFilter):
+    """A calendar month (?month=2026-05), as the population changes link it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=["%Y-%m"], **kwargs)
+
+
+def month_range(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The instants a month spans, in the town's time zone (as the population changes count them)."""
+    start = month.replace(day=1)
+    end = (start + datetime.timedelta(days=32)).replace(day=1)
+    aware = [timezone.make_aware(datetime.datetime.combine(d, datetime.time())) for d in (start, end)]
+    return aware[0], aware[1]
+
+
+# ?change= of the resident list: the population changes' figures, each the list behind it
+CHANGES = {
+    "births": ("started_at", {"start_reason": MembershipStart.BIRTH}),
+    "moved_in": ("started_at", {"start_reason": MembershipStart.MOVED_IN}),
+    "deaths": ("ended_at", {"end_reason": MembershipEnd.DECEASED}),
+    "moved_out": ("ended_at", {"end_reason": MembershipEnd.MOVED_OUT}),
+}
 
 
 class SortFilter(django_filters.ChoiceFilter):
@@ -89,6 +122,13 @@ class HouseholdFilter(FlagFilters, AreaFilter):
     q = django_filters.CharFilter(
         method="filter_q", label=_("household number, head or address"), max_length=40
     )
+    registered = MonthFilter(method="filter_registered", label=_("registered in the month"))
+    split_off = django_filters.ChoiceFilter(
+        choices=YES_NO,
+        method="filter_split_off",
+        label=_("split off another household"),
+        empty_label=_("any"),
+    )
     sort = SortFilter(
         {
             "number": (_("by household number"), "number", "pk"),
@@ -106,6 +146,13 @@ class HouseholdFilter(FlagFilters, AreaFilter):
             Resident.living_here("resident__"), resident__household=OuterRef("pk"), **flag
         )
         return queryset.filter(Exists(carried))
+
+    def filter_registered(self, queryset, name, value):
+        start, end = month_range(value)
+        return queryset.filter(created_at__gte=start, created_at__lt=end)
+
+    def filter_split_off(self, queryset, name, value):
+        return queryset.filter(split_from__isnull=value != "true")
 
     def filter_working_away(self, queryset, name, value):
         away = Resident.objects.unrestricted("within households read through restrict()").filter(
@@ -178,6 +225,18 @@ class ResidentFilter(FlagFilters, AreaFilter):
         empty_label=_("everyone"),
     )
     q = django_filters.CharFilter(method="filter_q", label=_("name or household number"), max_length=40)
+    change = django_filters.ChoiceFilter(
+        choices=[
+            ("births", _("born")),
+            ("deaths", _("died")),
+            ("moved_in", _("moved in from outside the town")),
+            ("moved_out", _("moved out of the town")),
+        ],
+        method="filter_change",
+        label=_("population change"),
+        empty_label=_("any"),
+    )
+    month = MonthFilter(method="filter_change", label=_("in the month"))
     sort = SortFilter(
         {
             "household": (
@@ -205,6 +264,20 @@ class ResidentFilter(FlagFilters, AreaFilter):
     def with_flag(self, queryset, flag: dict):
         # one condition on one join: "残疾, level 2" is a resident whose 残疾 flag has level 2
         return queryset.filter(**{f"flags__{k}": v for k, v in flag.items()})
+
+    def filter_change(self, queryset, name, value):
+        data = self.form.cleaned_data
+        change, month = data.get("change"), data.get("month")
+        if name == "month" and change:
+            return queryset  # applied with the change
+        if not change:
+            return queryset  # a month alone says nothing
+        field, reason = CHANGES[change]
+        when = dict(zip((f"{field}__gte", f"{field}__lt"), month_range(month), strict=True)) if month else {}
+        events = Membership.objects.unrestricted("of residents read through restrict()").filter(
+            resident=OuterRef("pk"), **reason, **when
+        )
+        return queryset.filter(Exists(events))
 
     def filter_age(self, queryset, name, value):
         data = self.form.cleaned_data

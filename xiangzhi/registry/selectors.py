@@ -3,7 +3,9 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, DateField, Prefetch, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from xiangzhi.core.permissions import can
 
@@ -368,6 +370,68 @@ def dashboard(*, user, village_id=None, group_id=None) -> dict:
         "pyramid": list(reversed(pyramid)),
         "flags": [(f, flag_counts.get(f.pk, 0)) for f in flag_types(user=user)],
     }
+
+
+# The columns of the population changes (人口变动): (key, what counts). Moves within the town are not changes of the
+# town's population, so a village's figures count only arrivals from and departures to outside the town.
+CHANGE_STARTS = {"births": MembershipStart.BIRTH, "moved_in": MembershipStart.MOVED_IN}
+CHANGE_ENDS = {"deaths": MembershipEnd.DECEASED, "moved_out": MembershipEnd.MOVED_OUT}
+CHANGE_COLUMNS = ("births", "deaths", "moved_in", "moved_out", "new_households", "split_households")
+
+
+def month_start(day: datetime.date, back: int = 0) -> datetime.date:
+    """The first day of `day`'s month, `back` months earlier."""
+    index = day.year * 12 + day.month - 1 - back
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def population_changes(*, user, village_id=None, group_id=None, months: int = 12, today=None) -> list[dict]:
+    """Births, deaths, arrivals from and departures to outside the town, new and split-off households, per month
+    (newest first) over the last `months` months, in the user's part of the town: three aggregate queries
+    whatever the number of months. A change counts where it happened: a departure in the household left."""
+    today = today or timezone.localdate()
+    first = month_start(today, months - 1)
+    since = timezone.make_aware(datetime.datetime.combine(first, datetime.time()))
+    memberships = Membership.objects.restrict(user, perms.VIEW)
+    households = Household.objects.restrict(user, perms.VIEW)
+    if village_id:
+        memberships = memberships.filter(household__village_id=village_id)
+        households = households.filter(village_id=village_id)
+    if group_id:
+        memberships = memberships.filter(household__group_id=group_id)
+        households = households.filter(group_id=group_id)
+    rows = {month_start(today, back): dict.fromkeys(CHANGE_COLUMNS, 0) for back in range(months)}
+    by_start = {reason: key for key, reason in CHANGE_STARTS.items()}
+    for month, reason, n in (
+        memberships.filter(started_at__gte=since, start_reason__in=by_start)
+        .annotate(month=TruncMonth("started_at", output_field=DateField()))
+        .values_list("month", "start_reason")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        rows.get(month, {})[by_start[reason]] = n
+    by_end = {reason: key for key, reason in CHANGE_ENDS.items()}
+    for month, reason, n in (
+        memberships.filter(ended_at__gte=since, end_reason__in=by_end)
+        .annotate(month=TruncMonth("ended_at", output_field=DateField()))
+        .values_list("month", "end_reason")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        rows.get(month, {})[by_end[reason]] = n
+    for month, new, split in (
+        households.filter(created_at__gte=since)
+        .annotate(month=TruncMonth("created_at", output_field=DateField()))
+        .values_list("month")
+        .annotate(
+            new=Count("id", filter=Q(split_from__isnull=True)),
+            split=Count("id", filter=Q(split_from__isnull=False)),
+        )
+        .order_by()
+    ):
+        if month in rows:
+            rows[month]["new_households"], rows[month]["split_households"] = new, split
+    return [{"month": month, **counts} for month, counts in rows.items()]
 
 
 def household_export_rows(households):

@@ -59,6 +59,7 @@ def home(request):
     residents = functools.partial(_list_url, "registry:residents", area)
     links = {
         "households": _list_url("registry:households", area, status=HouseholdStatus.ACTIVE),
+        "changes": _list_url("registry:changes", area),
         "residents": residents(residence_status=LIVING),
         "by_status": [residents(residence_status=value) for value, _label in LIVING_RESIDENCE_CHOICES],
         "flags": [residents(residence_status=LIVING, flag=flag.code) for flag, _n in stats["flags"]],
@@ -76,6 +77,72 @@ def home(request):
             "links": links,
             "villages": villages,
             "groups": groups,
+            "village_id": village_id,
+            "group_id": group_id,
+        },
+    )
+
+
+CHART_HEIGHT = 60  # the height of a population change's bars, in the chart's own units
+
+
+@requires(perms.VIEW)
+def population_changes(request):
+    """人口变动: births, deaths, arrivals from and departures to outside the town, new and split-off households per
+    month in the user's part of the town (or one of its villages or groups), each figure a link to its list, with
+    a small bar chart per figure drawn on the server (no script)."""
+    village_id, group_id = AreaFilter(request.GET, request=request).area()
+    rows = selectors.population_changes(user=request.user, village_id=village_id, group_id=group_id)
+    area = {"village": village_id, "group": group_id}
+    residents = functools.partial(_list_url, "registry:residents", area)
+    households = functools.partial(_list_url, "registry:households", area)
+    columns = [
+        ("births", _("Births")),
+        ("deaths", _("Deaths")),
+        ("moved_in", _("Moved in from outside the town")),
+        ("moved_out", _("Moved out of the town")),
+        ("new_households", _("New households")),
+        ("split_households", _("Split-off households")),
+    ]
+    for row in rows:
+        month = f"{row['month']:%Y-%m}"
+        row["cells"] = [
+            (
+                label,
+                row[key],
+                households(registered=month, split_off="true" if key == "split_households" else "false")
+                if key.endswith("households")
+                else residents(change=key, month=month),
+            )
+            for key, label in columns
+        ]
+    charts = []
+    oldest_first = list(reversed(rows))
+    for i, (key, label) in enumerate(columns):
+        peak = max([row[key] for row in rows] + [1])
+        bars = [
+            {
+                "x": j * 10 + 1,
+                "height": round(CHART_HEIGHT * row[key] / peak, 1),
+                "y": CHART_HEIGHT - round(CHART_HEIGHT * row[key] / peak, 1),
+                "n": row[key],
+                "month": row["month"],
+                "url": row["cells"][i][2],
+            }
+            for j, row in enumerate(oldest_first)
+        ]
+        charts.append({"key": key, "label": label, "total": sum(row[key] for row in rows), "bars": bars})
+    return render(
+        request,
+        "registry/changes.html",
+        {
+            "rows": rows,
+            "columns": columns,
+            "charts": charts,
+            "chart_width": len(rows) * 10,
+            "chart_height": CHART_HEIGHT,
+            "villages": villages_for(user=request.user),
+            "groups": groups_for(user=request.user, village_id=village_id) if village_id else [],
             "village_id": village_id,
             "group_id": group_id,
         },
