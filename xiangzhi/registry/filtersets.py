@@ -123,9 +123,9 @@ class HouseholdFilter(FlagFilters, AreaFilter):
         method="filter_q", label=_("household number, head or address"), max_length=40
     )
     registered = MonthFilter(method="filter_registered", label=_("registered in the month"))
-    split_off = django_filters.ChoiceFilter(
+    split = django_filters.ChoiceFilter(
         choices=YES_NO,
-        method="filter_split_off",
+        method="filter_split",
         label=_("split off another household"),
         empty_label=_("any"),
     )
@@ -151,7 +151,7 @@ class HouseholdFilter(FlagFilters, AreaFilter):
         start, end = month_range(value)
         return queryset.filter(created_at__gte=start, created_at__lt=end)
 
-    def filter_split_off(self, queryset, name, value):
+    def filter_split(self, queryset, name, value):
         return queryset.filter(split_from__isnull=value != "true")
 
     def filter_working_away(self, queryset, name, value):

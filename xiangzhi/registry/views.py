@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from xiangzhi.areas.filtersets import AreaFilter
@@ -96,13 +97,14 @@ def population_changes(request):
     area = {"village": village_id, "group": group_id}
     residents = functools.partial(_list_url, "registry:residents", area)
     households = functools.partial(_list_url, "registry:households", area)
+    # (key, the chart's caption, the table's short heading)
     columns = [
-        ("births", _("Births")),
-        ("deaths", _("Deaths")),
-        ("moved_in", _("Moved in from outside the town")),
-        ("moved_out", _("Moved out of the town")),
-        ("new_households", _("New households")),
-        ("split_households", _("Split-off households")),
+        ("births", _("Births"), _("born")),
+        ("deaths", _("Deaths"), _("died")),
+        ("moved_in", _("Moved in from outside the town"), pgettext("population change", "in")),
+        ("moved_out", _("Moved out of the town"), pgettext("population change", "out")),
+        ("new_households", _("New households"), pgettext("population change", "new")),
+        ("split_households", _("Split-off households"), pgettext("population change", "split")),
     ]
     for row in rows:
         month = f"{row['month']:%Y-%m}"
@@ -110,15 +112,15 @@ def population_changes(request):
             (
                 label,
                 row[key],
-                households(registered=month, split_off="true" if key == "split_households" else "false")
+                households(registered=month, split="true" if key == "split_households" else "false")
                 if key.endswith("households")
                 else residents(change=key, month=month),
             )
-            for key, label in columns
+            for key, label, _short in columns
         ]
     charts = []
     oldest_first = list(reversed(rows))
-    for i, (key, label) in enumerate(columns):
+    for i, (key, label, _short) in enumerate(columns):
         peak = max([row[key] for row in rows] + [1])
         bars = [
             {

@@ -17,7 +17,7 @@ from xiangzhi.registry.tests.factories import HouseholdFactory, ResidentFactory
 pytestmark = pytest.mark.django_db
 
 COUNT = re.compile(r'data-count="(\d+)"')
-CELL = re.compile(r'<td><span class="label">[^<]*</span><a href="([^"]+)">(\d+)</a></td>')
+CELL = re.compile(r'<td><a href="([^"]+)"[^>]*>(\d+)</a></td>')
 
 
 def _at(months_back: int, day: int = 10) -> datetime.datetime:

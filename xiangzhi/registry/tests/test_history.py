@@ -138,7 +138,7 @@ def test_the_card_tells_the_history_to_who_keeps_the_registry(
         "张小明",
         '"left moved"><time',
         "李四妹",
-        "您的辖区以外",
+        "您管辖范围以外",
     ):
         assert text in history, text
     assert f'href="{reverse("registry:household", args=[new.pk])}">A-9</a>' in history
