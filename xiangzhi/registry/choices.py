@@ -60,6 +60,9 @@ ADD_MEMBER_REASONS = (
     MembershipStart.MOVED_IN,
     MembershipStart.REGISTERED,
 )
+ADD_MEMBER_CHOICES = [
+    (value, label) for value, label in MembershipStart.choices if value in ADD_MEMBER_REASONS
+]
 
 
 class MembershipEnd(models.TextChoices):

@@ -13,10 +13,9 @@ from xiangzhi.core.permissions import can
 from . import permissions as perms
 from . import selectors
 from .choices import (
-    ADD_MEMBER_REASONS,
+    ADD_MEMBER_CHOICES,
     LIVING_RESIDENCE_CHOICES,
     MembershipEnd,
-    MembershipStart,
     PhoneHolder,
     Relationship,
     Sex,
@@ -65,7 +64,7 @@ class ResidentForm(forms.Form):
     # no default: a birth, a marriage and a move into the town are counted apart (人口变动)
     start_reason = forms.ChoiceField(
         label=_("why they join"),
-        choices=[("", "—"), *((c, label) for c, label in MembershipStart.choices if c in ADD_MEMBER_REASONS)],
+        choices=[("", "—"), *ADD_MEMBER_CHOICES],
     )
     id_number = forms.CharField(
         label=_("ID number (身份证号)"),

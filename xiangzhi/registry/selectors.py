@@ -401,24 +401,19 @@ def population_changes(*, user, village_id=None, group_id=None, months: int = 12
         memberships = memberships.filter(household__group_id=group_id)
         households = households.filter(group_id=group_id)
     rows = {month_start(today, back): dict.fromkeys(CHANGE_COLUMNS, 0) for back in range(months)}
-    by_start = {reason: key for key, reason in CHANGE_STARTS.items()}
-    for month, reason, n in (
-        memberships.filter(started_at__gte=since, start_reason__in=by_start)
-        .annotate(month=TruncMonth("started_at", output_field=DateField()))
-        .values_list("month", "start_reason")
-        .annotate(n=Count("id"))
-        .order_by()
+    for when, why, reasons in (
+        ("started_at", "start_reason", CHANGE_STARTS),
+        ("ended_at", "end_reason", CHANGE_ENDS),
     ):
-        rows.get(month, {})[by_start[reason]] = n
-    by_end = {reason: key for key, reason in CHANGE_ENDS.items()}
-    for month, reason, n in (
-        memberships.filter(ended_at__gte=since, end_reason__in=by_end)
-        .annotate(month=TruncMonth("ended_at", output_field=DateField()))
-        .values_list("month", "end_reason")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        rows.get(month, {})[by_end[reason]] = n
+        by_reason = {reason: key for key, reason in reasons.items()}
+        for month, reason, n in (
+            memberships.filter(**{f"{when}__gte": since, f"{why}__in": by_reason})
+            .annotate(month=TruncMonth(when, output_field=DateField()))
+            .values_list("month", why)
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            rows.get(month, {})[by_reason[reason]] = n
     for month, new, split in (
         households.filter(created_at__gte=since)
         .annotate(month=TruncMonth("created_at", output_field=DateField()))

@@ -8,10 +8,9 @@ from xiangzhi.core.permissions import can
 
 from .. import permissions as perms
 from ..choices import (
-    ADD_MEMBER_REASONS,
+    ADD_MEMBER_CHOICES,
     LIVING_RESIDENCE_CHOICES,
     MembershipEnd,
-    MembershipStart,
     PhoneHolder,
     Relationship,
     ResidenceStatus,
@@ -186,7 +185,7 @@ class ResidentWriteSerializer(serializers.Serializer):
 class ResidentAddSerializer(ResidentWriteSerializer):
     relationship = serializers.ChoiceField(choices=Relationship.choices)
     start_reason = serializers.ChoiceField(
-        choices=[(c, label) for c, label in MembershipStart.choices if c in ADD_MEMBER_REASONS],
+        choices=ADD_MEMBER_CHOICES,
         help_text="Why they join: born, married in, moved in from outside the town, or already living here.",
     )
 
