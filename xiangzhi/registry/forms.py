@@ -13,7 +13,14 @@ from xiangzhi.core.permissions import can
 
 from . import permissions as perms
 from . import selectors, services
-from .choices import LIVING_RESIDENCE_CHOICES, MembershipEnd, PhoneHolder, Relationship, Sex
+from .choices import (
+    ADD_MEMBER_CHOICES,
+    LIVING_RESIDENCE_CHOICES,
+    MembershipEnd,
+    PhoneHolder,
+    Relationship,
+    Sex,
+)
 from .models import FlagType, Household
 from .services import FlagInput, PhoneInput
 
@@ -80,6 +87,11 @@ class ResidentForm(SectionedForm):
 
     name = forms.CharField(label=_("name"), max_length=60)
     relationship = forms.ChoiceField(label=_("relationship to the head"), choices=_relationship_choices)
+    # no default: a birth, a marriage and a move into the town are counted apart (人口变动)
+    start_reason = forms.ChoiceField(
+        label=_("why they join"),
+        choices=[("", "—"), *ADD_MEMBER_CHOICES],
+    )
     id_number = forms.CharField(
         label=_("ID number (身份证号)"),
         max_length=40,
@@ -148,6 +160,7 @@ class ResidentForm(SectionedForm):
             )
         if editing:
             del self.fields["relationship"]
+            del self.fields["start_reason"]
             self.fields["id_number"].help_text = _("leave empty to keep the number on record")
         if not can(user, perms.REVEAL_ID):
             # No field for what the user may not see (shop clerks, grid workers); the service ignores an ID

@@ -24,6 +24,7 @@ from .choices import (
     HouseholdStatus,
     IdStatus,
     MembershipEnd,
+    MembershipStart,
     PhoneHolder,
     Relationship,
     ResidenceStatus,
@@ -52,6 +53,14 @@ class Household(TownScopedModel):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     confirmed_at = models.DateTimeField(_("last confirmed"), null=True, blank=True)
+    split_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="split_off",
+        verbose_name=_("split off from"),
+    )
 
     scope = Scope(town="town", village="village", group="group", household="pk")
 
@@ -164,6 +173,12 @@ class Membership(TownScopedModel):
         _("relationship to the head"), max_length=24, choices=Relationship.choices
     )
     started_at = models.DateTimeField(_("from"), default=timezone.now)
+    start_reason = models.CharField(
+        _("why they joined"),
+        max_length=16,
+        choices=MembershipStart.choices,
+        default=MembershipStart.REGISTERED,
+    )
     ended_at = models.DateTimeField(_("until"), null=True, blank=True)
     end_reason = models.CharField(_("why it ended"), max_length=16, choices=MembershipEnd.choices, blank=True)
 
@@ -173,6 +188,11 @@ class Membership(TownScopedModel):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         ordering = ["started_at", "id"]
+        # population changes (人口变动) count a town's joins and departures by month
+        indexes = [
+            models.Index(fields=["town", "started_at"], name="membership_town_started"),
+            models.Index(fields=["town", "ended_at"], name="membership_town_ended"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["resident"], condition=Q(ended_at__isnull=True), name="membership_one_current"

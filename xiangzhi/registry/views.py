@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from xiangzhi.areas.filtersets import AreaFilter
@@ -62,6 +63,7 @@ def home(request):
     residents = functools.partial(_list_url, "registry:residents", area)
     links = {
         "households": _list_url("registry:households", area, status=HouseholdStatus.ACTIVE),
+        "changes": _list_url("registry:changes", area),
         "residents": residents(residence_status=LIVING),
         "by_status": [residents(residence_status=value) for value, _label in LIVING_RESIDENCE_CHOICES],
         "flags": [residents(residence_status=LIVING, flag=flag.code) for flag, _n in stats["flags"]],
@@ -80,6 +82,73 @@ def home(request):
             "tiles": extensions.tiles(request.user, village_id=village_id, group_id=group_id),
             "villages": villages,
             "groups": groups,
+            "village_id": village_id,
+            "group_id": group_id,
+        },
+    )
+
+
+CHART_HEIGHT = 60  # the height of a population change's bars, in the chart's own units
+
+
+@requires(perms.VIEW)
+def population_changes(request):
+    """人口变动: births, deaths, arrivals from and departures to outside the town, new and split-off households per
+    month in the user's part of the town (or one of its villages or groups), each figure a link to its list, with
+    a small bar chart per figure drawn on the server (no script)."""
+    village_id, group_id = AreaFilter(request.GET, request=request).area()
+    rows = selectors.population_changes(user=request.user, village_id=village_id, group_id=group_id)
+    area = {"village": village_id, "group": group_id}
+    residents = functools.partial(_list_url, "registry:residents", area)
+    households = functools.partial(_list_url, "registry:households", area)
+    # (key, the chart's caption, the table's short heading)
+    columns = [
+        ("births", _("Births"), _("born")),
+        ("deaths", _("Deaths"), _("died")),
+        ("moved_in", _("Moved in from outside the town"), pgettext("population change", "in")),
+        ("moved_out", _("Moved out of the town"), pgettext("population change", "out")),
+        ("new_households", _("New households"), pgettext("population change", "new")),
+        ("split_households", _("Split-off households"), pgettext("population change", "split")),
+    ]
+    for row in rows:
+        month = f"{row['month']:%Y-%m}"
+        row["cells"] = [
+            (
+                label,
+                row[key],
+                households(registered=month, split="true" if key == "split_households" else "false")
+                if key.endswith("households")
+                else residents(change=key, month=month),
+            )
+            for key, label, _short in columns
+        ]
+    charts = []
+    oldest_first = list(reversed(rows))
+    for i, (key, label, _short) in enumerate(columns):
+        peak = max([row[key] for row in rows] + [1])
+        bars = [
+            {
+                "x": j * 10 + 1,
+                "height": round(CHART_HEIGHT * row[key] / peak, 1),
+                "y": CHART_HEIGHT - round(CHART_HEIGHT * row[key] / peak, 1),
+                "n": row[key],
+                "month": row["month"],
+                "url": row["cells"][i][2],
+            }
+            for j, row in enumerate(oldest_first)
+        ]
+        charts.append({"key": key, "label": label, "total": sum(row[key] for row in rows), "bars": bars})
+    return render(
+        request,
+        "registry/changes.html",
+        {
+            "rows": rows,
+            "columns": columns,
+            "charts": charts,
+            "chart_width": len(rows) * 10,
+            "chart_height": CHART_HEIGHT,
+            "villages": villages_for(user=request.user),
+            "groups": groups_for(user=request.user, village_id=village_id) if village_id else [],
             "village_id": village_id,
             "group_id": group_id,
         },
@@ -109,6 +178,8 @@ def _household_filter(request) -> HouseholdFilter:
 
 @requires(perms.VIEW)
 def household_list(request):
+    """The household roster: the resident list's filters where they apply to a household (a flag or members
+    working away: of a member living here), held in the URL."""
     filterset = _household_filter(request)
     village_id, _group_id = filterset.area()
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
@@ -119,11 +190,10 @@ def household_list(request):
         "registry/household_list.html",
         {
             "page": page,
+            "form": filterset.form,
             "query": query.urlencode(),
-            "villages": villages_for(user=request.user),
-            "village_id": village_id,
-            # the other filters (?status=active from the dashboard) survive a change of village
-            "kept": [(k, v) for k, v in query.items() if k not in ("village", "group")],
+            "groups": groups_for(user=request.user, village_id=village_id) if village_id else [],
+            "filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
         },
     )
 
@@ -147,7 +217,7 @@ def _csv_download(ascii_name: str, name: str):
 def household_export(request):
     """The household roster as CSV for Excel (UTF-8 with BOM); numbers masked; every export is audited."""
     filterset = _household_filter(request)
-    village_id, group_id = filterset.area()
+    filterset.area()  # an area out of scope is a 404 before anything is written
     households = filterset.qs
     day = f"{timezone.localdate():%Y%m%d}"
     response, writer = _csv_download(f"households-{day}.csv", _("households-%(date)s.csv") % {"date": day})
@@ -174,7 +244,7 @@ def household_export(request):
         action="registry.households.export",
         town=request.user.town,
         # the filters applied, not the raw query string: a stray parameter could carry a phone or ID number
-        after={"rows": rows, "filters": {"village": village_id, "group": group_id}},
+        after={"rows": rows, "filters": _audited_filters(filterset)},
     )
     return response
 
@@ -273,12 +343,15 @@ def _audited_filters(filterset) -> dict:
 @requires(perms.VIEW)
 def household_card(request, pk):
     card = selectors.household_card(user=request.user, pk=pk)
+    may_change = selectors.household_may_change(user=request.user, household=card.household)
     return render(
         request,
         "registry/household_card.html",
         {
             "card": card,
-            "may_change": can(request.user, perms.CHANGE),
+            "may_change": may_change,
+            # who joined and left, for who keeps the registry (cadres, grid workers); others see the members only
+            "history": selectors.household_history(user=request.user, card=card) if may_change else None,
             "may_see_ids": can(request.user, perms.REVEAL_ID),
             "may_reveal_phone": can(request.user, perms.REVEAL_PHONE),
             "certificates": selectors.household_certificates(user=request.user, household=card.household),
@@ -436,10 +509,11 @@ def resident_add(request, pk):
     return _resident_form_page(
         request,
         form,
-        lambda relationship, **_data: services.resident_add(
+        lambda relationship, start_reason, **_data: services.resident_add(
             actor=request.user,
             household=household,
             relationship=relationship,
+            start_reason=start_reason,
             **form.identity(),
             phones=form.phone_inputs(),
             flags=form.flag_inputs(),

@@ -131,7 +131,13 @@ def test_a_page_form_shown_again_with_errors_keeps_its_token_usable(client, alic
     client.force_login(alice)
     url = reverse("registry:resident_add", args=[household_a.pk])
     token = _token(client.get(url))
-    data = {"relationship": "son", "residence_status": "at_home", "no_id_reason": "新生儿", "sex": "M"}
+    data = {
+        "relationship": "son",
+        "start_reason": "registered",
+        "residence_status": "at_home",
+        "no_id_reason": "新生儿",
+        "sex": "M",
+    }
     data["idempotency_token"] = token
     assert client.post(url, data).status_code == 200  # no name: shown again with the error
     assert client.post(url, {**data, "name": "张补"}).status_code == 302

@@ -7,7 +7,15 @@ from xiangzhi.areas.models import VillageGroup
 from xiangzhi.core.permissions import can
 
 from .. import permissions as perms
-from ..choices import LIVING_RESIDENCE_CHOICES, MembershipEnd, PhoneHolder, Relationship, ResidenceStatus, Sex
+from ..choices import (
+    ADD_MEMBER_CHOICES,
+    LIVING_RESIDENCE_CHOICES,
+    MembershipEnd,
+    PhoneHolder,
+    Relationship,
+    ResidenceStatus,
+    Sex,
+)
 from ..models import ContactPhone, FlagType, Household, Resident, ResidentFlag
 
 
@@ -186,6 +194,10 @@ class ResidentWriteSerializer(serializers.Serializer):
 
 class ResidentAddSerializer(ResidentWriteSerializer):
     relationship = serializers.ChoiceField(choices=Relationship.choices)
+    start_reason = serializers.ChoiceField(
+        choices=ADD_MEMBER_CHOICES,
+        help_text="Why they join: born, married in, moved in from outside the town, or already living here.",
+    )
 
 
 class MembershipEndSerializer(serializers.Serializer):

@@ -283,6 +283,8 @@ def household_split(
         address=address or household.address,
         house_number=house_number,
     )
+    new.split_from = household
+    new.save(update_fields=["split_from", "updated_at"])
     now = timezone.now()
     for resident in Resident.objects.unrestricted("the service checked scope with require()").filter(
         pk__in=members

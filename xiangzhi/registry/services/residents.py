@@ -14,7 +14,7 @@ from xiangzhi.core.scoping import require
 
 from .. import permissions as perms
 from .. import search
-from ..choices import HouseholdStatus, MembershipEnd, Relationship, ResidenceStatus
+from ..choices import ADD_MEMBER_REASONS, HouseholdStatus, MembershipEnd, Relationship, ResidenceStatus
 from ..models import (
     Household,
     Membership,
@@ -46,6 +46,7 @@ def resident_add(
     actor,
     household: Household,
     relationship: str,
+    start_reason: str,
     name: str,
     sex: str = "",
     birth_date: datetime.date | None = None,
@@ -72,6 +73,8 @@ def resident_add(
         raise ValidationError(
             {"relationship": _("The household already has a head; change the head instead.")}
         )
+    if start_reason not in ADD_MEMBER_REASONS:
+        raise ValidationError({"start_reason": _("Choose why they join the household.")})
     _check_residence(residence_status)
     if not can(actor, perms.REVEAL_ID):
         # Who may not see ID numbers may not enter one either (grid workers, clerks): whatever came is ignored.
@@ -103,7 +106,11 @@ def resident_add(
         existing = Resident.objects.unrestricted("an ID number is registered once").get(id_blind=blind)
         raise _duplicate_refused(actor=actor, number=number, existing=existing) from None
     Membership.objects.create(
-        town_id=household.town_id, household=household, resident=resident, relationship=relationship
+        town_id=household.town_id,
+        household=household,
+        resident=resident,
+        relationship=relationship,
+        start_reason=start_reason,
     )
     _set_phones(resident, list(phones))
     _set_flags(resident, list(flags))
@@ -115,7 +122,7 @@ def resident_add(
         actor=actor,
         action="registry.resident.add",
         target=resident,
-        after={**snapshot(resident), "relationship": relationship},
+        after={**snapshot(resident), "relationship": relationship, "start_reason": start_reason},
     )
     return resident
 

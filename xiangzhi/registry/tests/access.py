@@ -49,6 +49,7 @@ TABLE: dict[str, Access] = {
     "registry:household_export": page(VIEW),
     "registry:residents": page(VIEW),
     "registry:resident_export": page(VIEW),
+    "registry:changes": page(VIEW),
     "registry:household_create": page(CHANGE, form=True),
     "registry:household": page(VIEW, pk="household"),
     "registry:household_edit": page(CHANGE, pk="household", form=True),

@@ -70,6 +70,7 @@ def test_a_disguised_number_in_a_resident_text_is_refused(alice, household_a, fi
         kwargs[field] = text
     with pytest.raises(ValidationError) as exc:
         services.resident_add(
+            start_reason="registered",
             actor=alice,
             household=household_a,
             relationship="grandson",

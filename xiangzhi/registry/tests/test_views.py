@@ -47,6 +47,7 @@ def test_card_query_count_does_not_grow_with_members(
         cadre_client.get(url)
     for i in range(12):
         services.resident_add(
+            start_reason="registered",
             actor=admin_user,
             household=household_a,
             relationship="grandson",
@@ -111,6 +112,7 @@ def _post_resident(client, household, **data):
     payload = {
         "name": "张新",
         "relationship": "son",
+        "start_reason": "registered",
         "residence_status": "at_home",
         "sex": "",
         "id_number": "",
@@ -271,6 +273,7 @@ def test_merge_page_cannot_reach_out_of_scope(cadre_client, household_a, househo
 
 def test_export_is_masked_scoped_audited_and_formula_safe(cadre_client, admin_user, household_a, household_b):
     services.resident_add(
+        start_reason="registered",
         actor=admin_user,
         household=household_a,
         relationship="son",

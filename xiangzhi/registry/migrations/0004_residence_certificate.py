@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0002_audit_append_only'),
-        ('registry', '0002_search_collation'),
+        ('registry', '0003_membership_start_reason_split_from'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
