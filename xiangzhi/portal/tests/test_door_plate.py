@@ -71,7 +71,7 @@ def test_five_wrong_pins_lock_the_card(alice, household_a):
     issued = services.door_plate_issue(actor=alice, household=household_a)
     wrong = "000000" if issued.pin != "000000" else "111111"
     for _ in range(4):
-        with pytest.raises(ValidationError, match="不正确|wrong"):
+        with pytest.raises(ValidationError, match=r"不正确|wrong"):
             services.door_plate_verify(token=issued.token, pin=wrong, ip_address=None)
     with pytest.raises(ValidationError, match="之后再试"):
         services.door_plate_verify(token=issued.token, pin=wrong, ip_address=None)
