@@ -23,7 +23,14 @@ from xiangzhi.core import extensions
 from xiangzhi.core.audit import audit_record
 from xiangzhi.core.idempotency import idempotent_form
 from xiangzhi.core.masking import has_personal_number
-from xiangzhi.core.pages import form_page, render_page_or_fragment, requires, vary_on_htmx
+from xiangzhi.core.pages import (
+    form_page,
+    no_pdf_font,
+    pdf_response,
+    render_page_or_fragment,
+    requires,
+    vary_on_htmx,
+)
 from xiangzhi.core.pdf import NoPdfFont, pdf_font
 from xiangzhi.core.permissions import can
 
@@ -360,18 +367,6 @@ def household_card(request, pk):
     )
 
 
-def _pdf(data: bytes, ascii_name: str, name: str) -> HttpResponse:
-    """A PDF shown in the browser (inline), saved under a name in the page's language (RFC 6266)."""
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    return response
-
-
-def _no_font(request, exc: NoPdfFont):
-    """No Chinese font on the server: say so, in the user's language, instead of a 500 or a PDF of boxes."""
-    return render(request, "core/error.html", {"code": 503, "message": exc.message}, status=503)
-
-
 @requires(perms.PRINT_CARD)
 def household_card_pdf(request, pk):
     """The household card as PDF (`?size=A4` or `A6`): numbers masked, ID numbers only for who may see them;
@@ -383,10 +378,10 @@ def household_card_pdf(request, pk):
             card=card, size=size, printed_by=request.user, may_see_ids=can(request.user, perms.REVEAL_ID)
         )
     except NoPdfFont as exc:
-        return _no_font(request, exc)
+        return no_pdf_font(request, exc)
     services.household_card_print(actor=request.user, household=card.household, size=size)
     number = card.household.number
-    return _pdf(data, f"household-{pk}.pdf", _("household-%(n)s.pdf") % {"n": number})
+    return pdf_response(data, f"household-{pk}.pdf", _("household-%(n)s.pdf") % {"n": number})
 
 
 @requires(perms.CERTIFY)
@@ -399,7 +394,7 @@ def certificate_issue(request, pk):
         try:
             pdf_font()  # no number is taken for a certificate that could not be printed
         except NoPdfFont as exc:
-            return _no_font(request, exc)
+            return no_pdf_font(request, exc)
     form = CertificateForm(request.POST or None)
     return form_page(
         request,
@@ -426,11 +421,13 @@ def certificate_pdf(request, pk):
     try:
         font = pdf_font()
     except NoPdfFont as exc:
-        return _no_font(request, exc)
+        return no_pdf_font(request, exc)
     id_number = services.certificate_print(actor=request.user, certificate=certificate, size=size)
     data = printing.certificate_pdf(certificate=certificate, id_number=id_number, size=size, font=font)
     serial = certificate.serial
-    return _pdf(data, f"certificate-{serial}.pdf", _("certificate-of-residence-%(n)s.pdf") % {"n": serial})
+    return pdf_response(
+        data, f"certificate-{serial}.pdf", _("certificate-of-residence-%(n)s.pdf") % {"n": serial}
+    )
 
 
 def _household_url(pk) -> str:
