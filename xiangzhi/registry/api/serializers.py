@@ -231,6 +231,7 @@ class SearchHitHouseholdSerializer(serializers.Serializer):
     address = serializers.CharField()
     house_number = serializers.CharField()
     status = serializers.CharField()
+    head_name = serializers.CharField(source="head.name", default=None, allow_null=True)
 
 
 class SearchHitSerializer(serializers.Serializer):
@@ -241,6 +242,12 @@ class SearchHitSerializer(serializers.Serializer):
     resident_name = serializers.CharField(source="resident.name", default=None, allow_null=True)
     resident_sex = serializers.CharField(source="resident.sex", default=None, allow_null=True)
     resident_age = serializers.IntegerField(source="resident.age", default=None, allow_null=True)
+    relationship = serializers.CharField(
+        source="resident.relationship",
+        default=None,
+        allow_null=True,
+        help_text="The resident's relationship to the household's head.",
+    )
 
 
 class RevealSerializer(serializers.Serializer):
