@@ -231,7 +231,6 @@ class SearchHitHouseholdSerializer(serializers.Serializer):
     address = serializers.CharField()
     house_number = serializers.CharField()
     status = serializers.CharField()
-    head_name = serializers.CharField(source="head.name", default=None, allow_null=True)
 
 
 class SearchHitSerializer(serializers.Serializer):
@@ -242,6 +241,7 @@ class SearchHitSerializer(serializers.Serializer):
     resident_name = serializers.CharField(source="resident.name", default=None, allow_null=True)
     resident_sex = serializers.CharField(source="resident.sex", default=None, allow_null=True)
     resident_age = serializers.IntegerField(source="resident.age", default=None, allow_null=True)
+    head_name = serializers.CharField(allow_null=True, help_text="The name of the household's head.")
     relationship = serializers.CharField(
         source="resident.relationship",
         default=None,
