@@ -91,6 +91,7 @@ def home(request):
             "groups": groups,
             "village_id": village_id,
             "group_id": group_id,
+            "recent": selectors.recent_households(user=request.user),
         },
     )
 
@@ -164,17 +165,35 @@ def population_changes(request):
 
 @requires(perms.VIEW)
 def search(request):
+    """Search as you type; `?all=1` lists every hit (up to `search.ALL_LIMIT`) where the first page shows the best.
+    An empty query shows the households the user opened lately."""
     query = request.GET.get("q", "")[:40]
-    refused, whole_number = "", False
+    show_all = request.GET.get("all") == "1"
+    refused, whole_number, found = "", False, None
     # as-you-type requests come from htmx; a whole phone or ID number is checked only when submitted (Enter)
     live = bool(request.htmx) and not request.htmx.history_restore_request
-    try:
-        hits = search_module.search(request.user, query, live=live) if query.strip() else []
-    except search_module.NumberSearchLimit as exc:
-        hits, refused = [], exc.message
-    except search_module.WholeNumberQuery:
-        hits, whole_number = [], True
-    context = {"query": query, "hits": hits, "refused": refused, "whole_number": whole_number}
+    if query.strip():
+        limit = search_module.ALL_LIMIT if show_all else 20
+        try:
+            found = search_module.find(request.user, query, limit, live=live)
+        except search_module.NumberSearchLimit as exc:
+            refused = exc.message
+        except search_module.WholeNumberQuery:
+            whole_number = True
+    context = {
+        "query": query,
+        "hits": found.hits if found else [],
+        "found": found,
+        "show_all": show_all,
+        "all_url": "",
+        "refused": refused,
+        "whole_number": whole_number,
+        "recent": None if query.strip() else selectors.recent_households(user=request.user),
+    }
+    if found and found.more and not show_all:
+        more = QueryDict(mutable=True)
+        more.update({"q": query, "all": "1"})
+        context["all_url"] = f"{reverse('registry:search')}?{more.urlencode()}"
     return render_page_or_fragment(request, "registry/search.html", "registry/_search_results.html", context)
 
 
@@ -351,6 +370,7 @@ def _audited_filters(filterset) -> dict:
 def household_card(request, pk):
     card = selectors.household_card(user=request.user, pk=pk)
     may_change = selectors.household_may_change(user=request.user, household=card.household)
+    services.household_opened(actor=request.user, household=card.household)
     return render(
         request,
         "registry/household_card.html",
