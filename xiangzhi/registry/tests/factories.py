@@ -56,7 +56,9 @@ class ResidentFactory(factory.Factory):
 
     class Params:
         # births every 97 days from 1950, round again after 2013: a long test run never reaches the future
-        birth = factory.Sequence(lambda n: datetime.date(1950, 1, 1) + datetime.timedelta(days=97 * (n % 240)))
+        birth = factory.Sequence(
+            lambda n: datetime.date(1950, 1, 1) + datetime.timedelta(days=97 * (n % 240))
+        )
         male = True
 
     actor = None
