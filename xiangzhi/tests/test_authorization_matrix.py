@@ -145,7 +145,7 @@ def test_access(name, role, request, in_scope):
     client = Client()
     if role != "anonymous":
         client.force_login(request.getfixturevalue(USERS[role]))
-    url = reverse(name, kwargs={"pk": in_scope[access.pk]} if access.pk else None)
+    url = reverse(name, kwargs={"pk": in_scope[access.pk]} if access.pk else access.kwargs)
 
     # when each method is sent, then the answer is the table's
     _check(client.get(url), access.get[role], f"GET {url} as {role}")

@@ -23,7 +23,7 @@ TABLE: dict[str, Access] = {
         get=only(holders("portal.issue_door_plate"), 200, anonymous=(302, "/accounts/login/")), pk="household"
     ),
     # a card's QR code: an unknown token is a page saying the card is not in use
-    "portal:plate_sign_in": Access(get=only(SIGNED_IN, 404, anonymous=404)),
+    "portal:plate_sign_in": Access(get=only(SIGNED_IN, 404, anonymous=404), kwargs={"token": "not-a-card"}),
     "portal:home": Access(get=only(VIEW_OWN, 200, anonymous=(302, "/r/?next=/r/home/"))),
 }
 
