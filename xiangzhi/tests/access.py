@@ -59,7 +59,9 @@ class Access:
     post: dict | None = None
     put: dict | None = None
     pk: str | None = None  # which in-scope object fills <pk>
-    kwargs: dict | None = None  # the URL's own arguments, for a route without <pk> (a door-plate card's token)
+    kwargs: dict | None = (
+        None  # the URL's own arguments, for a route without <pk> (a door-plate card's token)
+    )
     json: bool = field(default=False)  # the API: bodies as JSON
 
 
