@@ -2,6 +2,7 @@
 split them by topic, and this package is the one name callers use (`services.resident_add`)."""
 
 from ._common import DuplicateIdNumber, FlagInput, PhoneInput
+from .calls import call_record
 from .households import (
     household_change_head,
     household_confirm,
@@ -19,6 +20,7 @@ __all__ = [
     "DuplicateIdNumber",
     "FlagInput",
     "PhoneInput",
+    "call_record",
     "flag_type_save",
     "household_change_head",
     "household_confirm",
