@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from xiangzhi.core.exceptions import NotInScope
 from xiangzhi.core.idempotency import FORM_FIELD
@@ -173,7 +174,7 @@ def test_the_card_shows_the_last_outcome_and_the_call_order(client, alice, house
     services.call_record(actor=alice, phone=head_phone, outcome="no_answer")
     client.force_login(alice)
     html = client.get(reverse("registry:household", args=[household_a.pk])).content.decode()
-    today = datetime.date.today()
+    today = timezone.localdate()
     assert f"{today:%m-%d} 未接" in html
     assert "第一联系人" in html and "优先级" not in html
 
