@@ -2,8 +2,6 @@
 (htmx), the API, scope, audit rows and retries; the call order of a resident's phones; an ID number grouped and
 hidden again."""
 
-import datetime
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
