@@ -356,8 +356,8 @@ def warning_purpose(flag: FlagType) -> str:
 def warning_list(*, user, flag: FlagType, village_id=None, group_id=None) -> WarningList:
     """The living residents carrying `flag` in the user's scope (预警名单), by village group and household, each
     with their phones in call order (first contact first) and, for who may call them, the last call to each phone
-    (`phone.last_call`) and whether they were reached today (on any of their phones, from anywhere). Four queries whatever the
-    length of the list (three for who may not call)."""
+    (`phone.last_call`) and whether they were reached today (on any of their phones, from anywhere). Four queries
+    whatever the length of the list (three for who may not call)."""
     flags = (
         ResidentFlag.objects.restrict(user, perms.VIEW)
         .filter(Resident.living_here("resident__"), flag=flag)

@@ -165,3 +165,15 @@ def test_the_list_prints(client, alice, elders):
     client.force_login(alice)
     html = client.get(URL, {"flag": "elderly_alone"}).content.decode()
     assert "window.print()" in html and 'class="actions no-print"' in html
+
+
+def test_the_flags_page_opens_each_flags_warning_list(client, admin_user, elders):
+    client.force_login(admin_user)
+    html = client.get(reverse("registry:flags")).content.decode()
+    assert f'href="{URL}?flag=elderly_alone"' in html
+
+
+def test_a_list_without_phones_reads_no_calls_in_error(duty, admin_user, group_a1):
+    _elder(admin_user, group_a1, "A-109", "孤老甲")
+    roster = selectors.warning_list(user=duty, flag=_alone(group_a1.town))
+    assert roster.total == 1 and roster.reached_today == 0 and roster.groups[0].rows[0].phones == []
