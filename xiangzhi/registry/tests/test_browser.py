@@ -291,6 +291,16 @@ def test_cadre_calls_from_the_warning_list_and_records_the_outcome(live_server, 
             scroll_width = page.evaluate("document.documentElement.scrollWidth")
             assert scroll_width <= viewport["width"], f"horizontal overflow: {scroll_width}px"
             page.screenshot(path=f"{shots}-recorded.png", full_page=True)
+
+            # the household card: the last outcome beside the number, the call order in words
+            page.locator("td.name a", has_text="张三").click()
+            expect(page.locator("#call-h ~ .call .call-last.outcome-no_answer")).to_be_visible()
+            expect(page.locator("#call-h ~ .call").first).to_contain_text("第一联系人")
+            page.locator("#call-h ~ .call a.tel").first.click()
+            expect(page.locator(".call-outcome button", has_text="接通")).to_be_visible()
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll_width <= viewport["width"], f"horizontal overflow on the card: {scroll_width}px"
+            page.screenshot(path=f"{shots}-card-calling.png", full_page=True)
         finally:
             browser.close()
     record = CallRecord.objects.get()
