@@ -17,10 +17,13 @@ from django.utils.cache import patch_vary_headers
 from .permissions import can
 
 
-def requires(action: str):
+def requires(action: str, *, login_url: str | None = None):
+    """The page needs `action`: a visitor goes to sign in (at `login_url`, else the staff login page), a user
+    without the action gets 404."""
+
     def decorator(view):
         @wraps(view)
-        @login_required
+        @login_required(login_url=login_url)
         def wrapped(request, *args, **kwargs):
             if not can(request.user, action):
                 raise Http404
@@ -33,10 +36,14 @@ def requires(action: str):
 
 
 def apply_errors(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the named fields, or on the form as a whole."""
+    """Show a service's ValidationError on the form: on the named fields, or on the form as a whole. A form whose
+    fields are not the service's (one "phones" list, three phone slots) places the others with `place_error`."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            if field in form.fields:
+                form.add_error(field, errors)
+            elif not (hasattr(form, "place_error") and form.place_error(field, errors)):
+                form.add_error(None, errors)
     else:
         form.add_error(None, exc)
 
