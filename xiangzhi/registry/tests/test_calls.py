@@ -273,7 +273,7 @@ def test_the_migration_numbers_existing_phones(household_a):
 
     from django.apps import apps
 
-    migration = importlib.import_module("xiangzhi.registry.migrations.0005_call_order_and_calls")
+    migration = importlib.import_module("xiangzhi.registry.migrations.0006_call_order_and_calls")
     head = household_a.head
     phone = head.phones.get()
     second = ContactPhone.objects.create(

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0002_audit_append_only'),
-        ('registry', '0004_residence_certificate'),
+        ('registry', '0005_recent_households'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
