@@ -48,6 +48,17 @@ register_action(
 register_action("registry.phone.reveal", _("showed a phone number"), fields=_REVEALED_PHONE)
 register_action("registry.phone.call", _("called a phone number"), fields=_REVEALED_PHONE)
 register_action(
+    "registry.call.record",
+    _("recorded what a call got"),
+    fields={
+        "phone": _("phone"),
+        "number": _("phone number"),
+        "outcome": _("outcome"),
+        "note": _("note"),
+        "purpose": _("called for"),
+    },
+)
+register_action(
     "registry.households.export",
     _("exported households"),
     fields={"rows": _("rows"), "filters": _("filters")},

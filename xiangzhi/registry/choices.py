@@ -95,3 +95,11 @@ LIVING_HERE = (ResidenceStatus.AT_HOME, ResidenceStatus.MIGRANT, ResidenceStatus
 LIVING_RESIDENCE_CHOICES = [
     (value, label) for value, label in ResidenceStatus.choices if value in LIVING_HERE
 ]
+
+
+class CallOutcome(models.TextChoices):
+    """What a call got: the "reached / not reached" of the household card and of a warning roster."""
+
+    REACHED = "reached", _("Reached (接通)")
+    NO_ANSWER = "no_answer", _("No answer (未接)")
+    WRONG_NUMBER = "wrong_number", _("Wrong or empty number (空号/号码错误)")

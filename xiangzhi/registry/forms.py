@@ -23,6 +23,7 @@ from .choices import (
 )
 from .models import FlagType, Household
 from .services import FlagInput, PhoneInput
+from .templatetags.registry_tags import call_order
 
 PHONE_SLOTS = 3
 
@@ -147,7 +148,8 @@ class ResidentForm(SectionedForm):
         self.phone_slots = phone_slots
         for i in range(1, phone_slots + 1):
             self.fields[f"phone_{i}"] = forms.CharField(
-                label=_("phone %(n)d") % {"n": i},
+                # the slots are the call order (第一联系人, 第二联系人 …), not a priority number to type
+                label=_("phone of the %(order)s") % {"order": call_order(i)},
                 max_length=20,
                 required=False,
                 widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),

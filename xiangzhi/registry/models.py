@@ -21,6 +21,7 @@ from xiangzhi.core.scoping import Scope
 
 from .choices import (
     LIVING_HERE,
+    CallOutcome,
     HouseholdStatus,
     IdStatus,
     MembershipEnd,
@@ -160,6 +161,15 @@ def shown_birth_date(resident: "Resident") -> datetime.date | None:
     return resident.birth_date if resident.id_status != IdStatus.PRESENT else None
 
 
+# A resident's own rows (flags, phones, calls) are in the scope of the resident's household.
+THROUGH_RESIDENT = Scope(
+    town="town",
+    village="resident__household__village",
+    group="resident__household__group",
+    household="resident__household",
+)
+
+
 class Membership(TownScopedModel):
     """A resident's place in a household over time; ending one never deletes it."""
 
@@ -231,12 +241,7 @@ class ResidentFlag(TownScopedModel):
     flag = models.ForeignKey(FlagType, on_delete=models.PROTECT, verbose_name=_("flag"))
     level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
 
-    scope = Scope(
-        town="town",
-        village="resident__household__village",
-        group="resident__household__group",
-        household="resident__household",
-    )
+    scope = THROUGH_RESIDENT
 
     class Meta:
         verbose_name = _("resident flag")
@@ -262,17 +267,17 @@ class ContactPhone(TownScopedModel):
     priority = models.PositiveSmallIntegerField(_("call priority"), default=1)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
-    scope = Scope(
-        town="town",
-        village="resident__household__village",
-        group="resident__household__group",
-        household="resident__household",
-    )
+    scope = THROUGH_RESIDENT
 
     class Meta:
         verbose_name = _("contact phone")
         verbose_name_plural = _("contact phones")
         ordering = ["priority", "id"]
+        # The call order: one first contact, one second… (`services._set_phones` numbers them 1, 2, 3…).
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "priority"], name="phone_one_per_call_order"),
+            models.CheckConstraint(condition=Q(priority__gte=1), name="phone_call_order_from_one"),
+        ]
 
     def __str__(self):
         return self.number_masked
@@ -280,6 +285,49 @@ class ContactPhone(TownScopedModel):
     @property
     def number_masked(self) -> str:
         return mask_phone(self.number)
+
+
+class CallRecord(TownScopedModel):
+    """One call to a resident's phone and what it got (接通 / 未接 / 空号): written by whoever called, from the
+    household card, a warning list or (later) an alarm's warning roster. `purpose` is a free key saying what the
+    call was for ("" from the card, "warnings:<flag code>" from a warning list, e.g. "monitoring.roster:17" for
+    a roster), so another app can read its own calls back without the registry knowing it."""
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="calls", verbose_name=_("resident")
+    )
+    # Kept when the phone is later changed or removed; the masked number says which one it was.
+    phone = models.ForeignKey(
+        ContactPhone,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+        verbose_name=_("phone"),
+    )
+    number_masked = models.CharField(_("phone number"), max_length=20)
+    caller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("called by")
+    )
+    called_at = models.DateTimeField(_("called at"), default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=CallOutcome.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    purpose = models.CharField(_("called for"), max_length=64, blank=True)
+
+    scope = THROUGH_RESIDENT
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-called_at", "-id"]
+        indexes = [
+            models.Index(fields=["phone", "-called_at"], name="call_latest_per_phone"),
+            models.Index(fields=["resident", "-called_at"], name="call_latest_per_resident"),
+            models.Index(fields=["purpose", "-called_at"], name="call_by_purpose"),
+        ]
+
+    def __str__(self):
+        return f"{self.number_masked} {self.get_outcome_display()}"
 
 
 class SearchToken(TownScopedModel):

@@ -2,7 +2,7 @@
 
 view          read the registry (names, households, masked numbers)
 change        write the registry
-reveal_phone  see one full phone number (logged)
+reveal_phone  see one full phone number (logged), call it, record and read what calls got
 reveal_id     see ID numbers at all (masked) and reveal one in full (logged); search by ID fragment
 configure     keep the town's list of flags residents can carry
 print_card    print a household card as PDF (numbers masked; every print logged)
@@ -43,7 +43,8 @@ REVEAL_PHONE = register(
     "registry.reveal_phone",
     _("see one full phone number (logged)"),
     grants={Role.TOWN_ADMIN: _T, Role.CADRE: _V, Role.GRID: _G, Role.DUTY: _T},
-    models=("registry.ContactPhone",),
+    # who may call a number records what the call got and sees the calls before theirs
+    models=("registry.ContactPhone", "registry.CallRecord"),
 )
 REVEAL_ID = register(
     "registry.reveal_id",

@@ -1,9 +1,9 @@
 """Every read of the registry starts from `restrict(user, action)`; out of scope raises DoesNotExist (→ 404)."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, DateField, Prefetch, Q
+from django.db.models import Count, DateField, Max, Prefetch, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -12,6 +12,7 @@ from xiangzhi.core.permissions import can
 from . import permissions as perms
 from .choices import (
     LIVING_RESIDENCE_CHOICES,
+    CallOutcome,
     HouseholdStatus,
     IdStatus,
     MembershipEnd,
@@ -20,6 +21,7 @@ from .choices import (
 )
 from .filtersets import age_range
 from .models import (
+    CallRecord,
     ContactPhone,
     FlagType,
     Household,
@@ -484,6 +486,151 @@ def flag_types_counted(*, user) -> list[FlagType]:
 
 def flag_type_get(*, user, pk) -> FlagType:
     return FlagType.objects.restrict(user, perms.CONFIGURE).get(pk=pk)
+
+
+# ----------------------------------------------------------------------------------------------- calls
+
+
+def latest_calls(*, user, phones=(), residents=(), purpose: str | None = None) -> dict[int, CallRecord]:
+    """The last call to each of `phones` (ids; keyed by phone) or, given `residents` instead, to each resident on
+    any of their phones (keyed by resident), as the user may read calls (`registry.reveal_phone`): one query
+    whatever the number. `purpose` narrows to the calls made for one thing (a warning roster's own key)."""
+    by = "phone_id" if phones else "resident_id"
+    ids = list(phones or residents)
+    if not ids:
+        return {}
+    calls = CallRecord.objects.restrict(user, perms.REVEAL_PHONE).filter(**{f"{by}__in": ids})
+    if purpose is not None:
+        calls = calls.filter(purpose=purpose)
+    # ids grow with time (`called_at` is the moment of recording): the highest id of each is its last call
+    last = calls.values(by).annotate(last=Max("pk")).values("last")
+    return {
+        getattr(call, by): call
+        for call in CallRecord.objects.restrict(user, perms.REVEAL_PHONE).filter(pk__in=last)
+    }
+
+
+def attach_last_calls(*, user, phones: list[ContactPhone]) -> None:
+    """Set `phone.last_call` (a CallRecord or None) on each phone, for `_call_slot.html`: one query, none for who
+    may not read calls."""
+    calls = latest_calls(user=user, phones=[p.pk for p in phones]) if can(user, perms.REVEAL_PHONE) else {}
+    for phone in phones:
+        phone.last_call = calls.get(phone.pk)
+
+
+def call_get_phone(*, user, pk) -> ContactPhone:
+    """A phone the user may call, to record what a call to it got."""
+    return phone_get(user=user, pk=pk, action=perms.REVEAL_PHONE)
+
+
+@dataclass
+class WarningRow:
+    """One resident of a warning list: their household, phones in call order (masked), the last call to each."""
+
+    resident: Resident
+    flag: ResidentFlag
+    phones: list[ContactPhone]
+    reached_today: bool = False
+
+
+@dataclass
+class WarningGroup:
+    group_name: str
+    village_name: str
+    rows: list[WarningRow] = field(default_factory=list)
+
+
+@dataclass
+class WarningList:
+    flag: FlagType
+    groups: list[WarningGroup]
+    total: int
+    reached_today: int
+
+    @property
+    def not_reached_today(self) -> int:
+        return self.total - self.reached_today
+
+
+def warning_purpose(flag: FlagType) -> str:
+    """The `CallRecord.purpose` of calls made from a flag's warning list."""
+    return f"warnings:{flag.code}"
+
+
+def warning_list(*, user, flag: FlagType, village_id=None, group_id=None) -> WarningList:
+    """The living residents carrying `flag` in the user's scope (预警名单), by village group and household, each
+    with their phones in call order (first contact first) and, for who may call them, the last call to each phone
+    (`phone.last_call`) and whether they were reached today (on any of their phones, from anywhere). Four queries
+    whatever the length of the list (three for who may not call)."""
+    flags = (
+        ResidentFlag.objects.restrict(user, perms.VIEW)
+        .filter(Resident.living_here("resident__"), flag=flag)
+        .select_related("resident__household__village", "resident__household__group")
+        .order_by(
+            "resident__household__village__name",
+            "resident__household__group__number",
+            "resident__household__number",
+            "resident__pk",
+        )
+    )
+    if village_id:
+        flags = flags.filter(resident__household__village_id=village_id)
+    if group_id:
+        flags = flags.filter(resident__household__group_id=group_id)
+    flags = list(flags)
+    ids = [f.resident_id for f in flags]
+    phones: dict[int, list[ContactPhone]] = {}
+    for phone in (
+        ContactPhone.objects.unrestricted("phones of residents read through restrict()")
+        .filter(resident_id__in=ids)
+        .order_by("resident_id", "priority", "id")
+    ):
+        phones.setdefault(phone.resident_id, []).append(phone)
+    may_call = can(user, perms.REVEAL_PHONE)
+    reached: set[int] = set()
+    calls: dict[int, CallRecord] = {}
+    if may_call and ids:
+        # one query for both: the calls of today to these residents and the last call to each phone
+        start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        phone_ids = [p.pk for rows in phones.values() for p in rows]
+        last = (
+            CallRecord.objects.restrict(user, perms.REVEAL_PHONE)
+            .filter(phone_id__in=phone_ids)
+            .values("phone_id")
+            .annotate(last=Max("pk"))
+            .values("last")
+        )
+        for call in CallRecord.objects.restrict(user, perms.REVEAL_PHONE).filter(
+            Q(pk__in=last) | Q(resident_id__in=ids, called_at__gte=start, outcome=CallOutcome.REACHED)
+        ):
+            if call.outcome == CallOutcome.REACHED and call.called_at >= start:
+                reached.add(call.resident_id)
+            if call.phone_id is not None:
+                previous = calls.get(call.phone_id)
+                if previous is None or call.pk > previous.pk:
+                    calls[call.phone_id] = call
+    for rows in phones.values():
+        for phone in rows:
+            phone.last_call = calls.get(phone.pk)
+    groups: list[WarningGroup] = []
+    for f in flags:
+        household = f.resident.household
+        if not groups or groups[-1].rows[-1].resident.household.group_id != household.group_id:
+            groups.append(WarningGroup(group_name=household.group.name, village_name=household.village.name))
+        groups[-1].rows.append(
+            WarningRow(
+                resident=f.resident,
+                flag=f,
+                phones=phones.get(f.resident_id, []),
+                reached_today=f.resident_id in reached,
+            )
+        )
+    return WarningList(flag=flag, groups=groups, total=len(flags), reached_today=len(reached))
+
+
+def warning_flag(*, user, code: str) -> FlagType:
+    """The flag a warning list is for, by its code (as the resident list's ?flag=); unknown is DoesNotExist."""
+    return flag_types(user=user).get(code=code)
 
 
 def certificate_get(*, user, pk) -> ResidenceCertificate:

@@ -29,6 +29,8 @@ urlpatterns = [
     path("certificates/<int:pk>/print.pdf", views.certificate_pdf, name="certificate_pdf"),
     path("residents/<int:pk>/reveal-id/", views.reveal_id, name="reveal_id"),
     path("phones/<int:pk>/reveal/", views.reveal_phone, name="reveal_phone"),
+    path("phones/<int:pk>/calls/", views.call_record, name="call_record"),
+    path("warnings/", views.warning_list, name="warnings"),
     path("flags/", views.flags, name="flags"),
     path("flags/<int:pk>/", views.flag_edit, name="flag_edit"),
 ]

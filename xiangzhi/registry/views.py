@@ -4,6 +4,7 @@ import csv
 import dataclasses
 import decimal
 import functools
+import re
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -21,7 +22,7 @@ from xiangzhi.areas.filtersets import AreaFilter
 from xiangzhi.areas.selectors import groups_for, villages_for
 from xiangzhi.core import extensions
 from xiangzhi.core.audit import audit_record
-from xiangzhi.core.idempotency import idempotent_form
+from xiangzhi.core.idempotency import FORM_FIELD, idempotent_form
 from xiangzhi.core.masking import has_personal_number
 from xiangzhi.core.pages import (
     form_page,
@@ -37,7 +38,7 @@ from xiangzhi.core.permissions import can
 from . import permissions as perms
 from . import printing, selectors, services
 from . import search as search_module
-from .choices import LIVING_RESIDENCE_CHOICES, HouseholdStatus
+from .choices import LIVING_RESIDENCE_CHOICES, CallOutcome, HouseholdStatus
 from .filtersets import LIVING, HouseholdFilter, ResidentFilter
 from .forms import (
     PHONE_SLOTS,
@@ -73,7 +74,8 @@ def home(request):
         "changes": _list_url("registry:changes", area),
         "residents": residents(residence_status=LIVING),
         "by_status": [residents(residence_status=value) for value, _label in LIVING_RESIDENCE_CHOICES],
-        "flags": [residents(residence_status=LIVING, flag=flag.code) for flag, _n in stats["flags"]],
+        # a flag's tile opens its warning list (who, where, how to reach them); the list links to the roster
+        "flags": [_list_url("registry:warnings", area, flag=flag.code) for flag, _n in stats["flags"]],
     }
     for row in stats["pyramid"]:
         band = {"residence_status": LIVING, "age_min": row["low"], "age_max": row["high"]}
@@ -369,6 +371,7 @@ def _audited_filters(filterset) -> dict:
 @requires(perms.VIEW)
 def household_card(request, pk):
     card = selectors.household_card(user=request.user, pk=pk)
+    selectors.attach_last_calls(user=request.user, phones=[phone for phone, _r in card.call_list])
     may_change = selectors.household_may_change(user=request.user, household=card.household)
     services.household_opened(actor=request.user, household=card.household)
     return render(
@@ -757,20 +760,100 @@ def household_merge(request, pk):
 def reveal_id(request, pk):
     resident = selectors.resident_get(user=request.user, pk=pk, action=perms.REVEAL_ID)
     value = services.resident_reveal_id(actor=request.user, resident=resident)
-    return render(request, "registry/_revealed.html", {"value": value, "kind": "id"})
+    context = {"value": value, "kind": "id", "masked": resident.id_number_masked, "slot": f"id-{pk}"}
+    return render(request, "registry/_revealed.html", context)
+
+
+PURPOSE = re.compile(r"[a-z][a-z0-9_.:-]{0,63}")
+
+
+def _purpose(request) -> str:
+    """What a call is for (`CallRecord.purpose`), as a page passed it on: a short key, never free text."""
+    purpose = request.POST.get("purpose") or request.GET.get("purpose") or ""
+    return purpose if PURPOSE.fullmatch(purpose) else ""
 
 
 @requires(perms.REVEAL_PHONE)
 @require_POST
 def reveal_phone(request, pk):
+    """Show one full number (logged); with ?call=1 the call button: the number is revealed on screen and handed to
+    the dialer (logged as a call), and the form for what the call got is offered beside it. On a PC without a
+    dialer the number stays on screen to be dialled by hand."""
     phone = selectors.phone_get(user=request.user, pk=pk, action=perms.REVEAL_PHONE)
     call = bool(request.GET.get("call"))
     value = services.phone_reveal(actor=request.user, phone=phone, purpose="call" if call else "show")
-    response = render(request, "registry/_revealed.html", {"value": value, "kind": "phone"})
-    if call and request.htmx:
-        # Tap to call: the number is revealed (and logged) only when the cadre actually calls it.
-        response["HX-Redirect"] = f"tel:{value}"
-    return vary_on_htmx(response)
+    if call:
+        return vary_on_htmx(_call_form(request, phone, value))
+    context = {"value": value, "kind": "phone", "masked": phone.number_masked, "slot": f"p-{pk}"}
+    return vary_on_htmx(render(request, "registry/_revealed.html", context))
+
+
+def _call_form(request, phone, value, errors=(), status=200):
+    context = {
+        "phone": phone,
+        "value": value,
+        "purpose": _purpose(request),
+        "outcomes": CallOutcome.choices,
+        "errors": errors,
+    }
+    return render(request, "registry/_call_revealed.html", context, status=status)
+
+
+@requires(perms.REVEAL_PHONE)
+@require_POST
+def call_record(request, pk):
+    """Record what a call got (htmx, from `_call_revealed.html`): the phone's call slot comes back with the outcome
+    beside the masked number; without htmx, the household card. The form's one-time token makes a resent form
+    record nothing twice."""
+    phone = selectors.call_get_phone(user=request.user, pk=pk)
+    try:
+        record = services.call_record(
+            actor=request.user,
+            phone=phone,
+            outcome=request.POST.get("outcome", ""),
+            note=request.POST.get("note", ""),
+            purpose=_purpose(request),
+            key=request.POST.get(FORM_FIELD, ""),
+        )
+    except ValidationError as exc:
+        # the form again, with the number masked: a refused form is no new reveal
+        return _call_form(request, phone, phone.number_masked, errors=exc.messages, status=400)
+    if not request.htmx:
+        messages.success(request, _("Call recorded."))
+        return redirect("registry:household", pk=phone.resident.household_id)
+    context = {"phone": phone, "call": record, "purpose": record.purpose, "name": phone.resident.name}
+    return vary_on_htmx(render(request, "registry/_call_slot.html", context))
+
+
+# ----------------------------------------------------------------------------------------------- warning lists
+
+
+@requires(perms.VIEW)
+def warning_list(request):
+    """A flag's warning list (预警名单): who carries it in the user's area, by village group, with their phones in
+    call order and who has been reached today. Without a flag, the flags to choose from."""
+    village_id, group_id = AreaFilter(request.GET, request=request).area()
+    code = request.GET.get("flag", "")
+    context = {
+        "villages": villages_for(user=request.user),
+        "groups": groups_for(user=request.user, village_id=village_id) if village_id else [],
+        "village_id": village_id,
+        "group_id": group_id,
+    }
+    if not code:
+        context["flags"] = selectors.flag_types(user=request.user)
+        return render(request, "registry/warnings.html", context)
+    flag = selectors.warning_flag(user=request.user, code=code)
+    roster = selectors.warning_list(user=request.user, flag=flag, village_id=village_id, group_id=group_id)
+    area = {"village": village_id, "group": group_id}
+    context |= {
+        "roster": roster,
+        "flag": flag,
+        "purpose": selectors.warning_purpose(flag),
+        "kept": [("flag", flag.code)],
+        "residents_url": _list_url("registry:residents", area, residence_status=LIVING, flag=flag.code),
+    }
+    return render(request, "registry/warnings.html", context)
 
 
 # ----------------------------------------------------------------------------------------------- town set-up

@@ -10,13 +10,14 @@ from .. import permissions as perms
 from ..choices import (
     ADD_MEMBER_CHOICES,
     LIVING_RESIDENCE_CHOICES,
+    CallOutcome,
     MembershipEnd,
     PhoneHolder,
     Relationship,
     ResidenceStatus,
     Sex,
 )
-from ..models import ContactPhone, FlagType, Household, Resident, ResidentFlag
+from ..models import CallRecord, ContactPhone, FlagType, Household, Resident, ResidentFlag
 
 
 class FlagTypeSerializer(serializers.ModelSerializer):
@@ -277,6 +278,41 @@ class SearchHitSerializer(serializers.Serializer):
 
 class RevealSerializer(serializers.Serializer):
     value = serializers.CharField()
+
+
+class CallRecordSerializer(serializers.ModelSerializer):
+    """A call as recorded: the number masked, who called by their account's name."""
+
+    number = serializers.CharField(source="number_masked")
+    caller = serializers.CharField(source="caller.username")
+    outcome_label = serializers.CharField(source="get_outcome_display")
+
+    class Meta:
+        model = CallRecord
+        fields = [
+            "id",
+            "phone",
+            "resident",
+            "number",
+            "caller",
+            "called_at",
+            "outcome",
+            "outcome_label",
+            "note",
+            "purpose",
+        ]
+
+
+class CallRecordWriteSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=CallOutcome.choices, help_text="what the call got")
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    purpose = serializers.RegexField(
+        r"^[a-z][a-z0-9_.:-]{0,63}$",
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text='what the call was for, as a key ("warnings:dibao", "monitoring.roster:17"); empty from the card',
+    )
 
 
 class DashboardCountSerializer(serializers.Serializer):

@@ -13,5 +13,6 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="api-search"),
     path("dashboard/", views.DashboardView.as_view(), name="api-dashboard"),
     path("phones/<int:pk>/reveal/", views.PhoneRevealView.as_view(), name="api-phone-reveal"),
+    path("phones/<int:pk>/calls/", views.PhoneCallView.as_view(), name="api-phone-calls"),
     *router.urls,
 ]

@@ -250,6 +250,20 @@ class PhoneRevealView(RestrictedAPIView):
         return Response({"value": services.phone_reveal(actor=request.user, phone=phone, purpose=purpose)})
 
 
+class PhoneCallView(RestrictedAPIView):
+    """Record what a call to a phone got; the same service as the card's outcome buttons."""
+
+    permissions = {"POST": perms.REVEAL_PHONE}
+
+    @extend_schema(request=s.CallRecordWriteSerializer, responses={201: s.CallRecordSerializer})
+    def post(self, request, pk):
+        phone = selectors.call_get_phone(user=request.user, pk=pk)
+        data = s.CallRecordWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        record = services.call_record(actor=request.user, phone=phone, **data.validated_data)
+        return Response(s.CallRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
 class SearchView(RestrictedAPIView):
     permissions = {"GET": perms.VIEW}
 

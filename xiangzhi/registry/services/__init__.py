@@ -2,6 +2,7 @@
 split them by topic, and this package is the one name callers use (`services.resident_add`)."""
 
 from ._common import DuplicateIdNumber, FlagInput, PhoneInput
+from .calls import call_record
 from .certificates import (
     certificate_id_number,
     certificate_issue,
@@ -30,6 +31,7 @@ __all__ = [
     "DuplicateIdNumber",
     "FlagInput",
     "PhoneInput",
+    "call_record",
     "certificate_id_number",
     "certificate_issue",
     "certificate_print",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,7 @@ from .. import search
 from ..choices import LIVING_HERE, IdStatus, MembershipEnd, MembershipStart, Relationship, ResidenceStatus
 from ..idnumber import normalize_phone, parse_id_number
 from ..models import (
+    CallRecord,
     ContactPhone,
     FlagType,
     Household,
@@ -165,6 +167,9 @@ def _duplicate_refused(*, actor, number: str, existing: Resident) -> DuplicateId
 DUPLICATE_ID_ACTION = "registry.resident.duplicate_id"
 
 
+# Far above any place in a call order (the API takes 1–9): where a phone waits while the order is rewritten.
+CALL_ORDER_ASIDE = 10000
+
 _PHONE_FIELDS = ("number", "blind", "holder", "holder_name", "priority", "note")
 
 
@@ -193,6 +198,12 @@ def _clean_phones(phones: list[PhoneInput]) -> list[dict]:
         )
     if errors:
         raise ValidationError({"phones": errors})
+    # The call order: the priorities given say who comes first (ties keep the order given), stored as 1, 2, 3…
+    # so two phones are never both the first contact (constraint `phone_one_per_call_order`).
+    order = sorted(range(len(wanted)), key=lambda i: (phones[i].priority, i))
+    wanted = [wanted[i] for i in order]
+    for place, values in enumerate(wanted, start=1):
+        values["priority"] = place
     return wanted
 
 
@@ -214,11 +225,24 @@ def _set_phones(resident: Resident, phones: list[PhoneInput]) -> None:
     ContactPhone.objects.unrestricted("the service checked scope with require()").filter(
         pk__in=[p.pk for p in unused]
     ).delete()
+    # Kept rows changing place step aside first, so no UPDATE meets the unique call order half-way.
+    moving = [
+        row.pk for row, values in zip(rows, wanted, strict=True) if row and row.priority != values["priority"]
+    ]
+    if moving:
+        ContactPhone.objects.unrestricted("the service checked scope with require()").filter(
+            pk__in=moving
+        ).update(priority=F("priority") + CALL_ORDER_ASIDE)
     for row, values in zip(rows, wanted, strict=True):
         if row is None:
             ContactPhone.objects.create(town_id=resident.town_id, resident=resident, **values)
             continue
         changed = [f for f in _PHONE_FIELDS if getattr(row, f) != values[f]]
+        if "blind" in changed:
+            # another number in this row: the calls made to the old one stay with the resident, not with it
+            CallRecord.objects.unrestricted("the service checked scope with require()").filter(
+                phone=row
+            ).update(phone=None)
         if changed:
             for f in changed:
                 setattr(row, f, values[f])

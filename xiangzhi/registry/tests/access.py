@@ -66,6 +66,9 @@ TABLE: dict[str, Access] = {
     "registry:certificate_pdf": page(CERTIFY, pk="certificate"),
     "registry:reveal_id": page_post_only(REVEAL_ID, 200, pk="resident"),
     "registry:reveal_phone": page_post_only(REVEAL_PHONE, 200, pk="phone"),
+    # an empty POST names no outcome: the form again, 400
+    "registry:call_record": page_post_only(REVEAL_PHONE, 400, pk="phone"),
+    "registry:warnings": page(VIEW),
     "registry:flags": page(CONFIGURE_FLAGS, form=True),
     "registry:flag_edit": page(CONFIGURE_FLAGS, pk="flag", form=True),
     # API
@@ -74,6 +77,12 @@ TABLE: dict[str, Access] = {
     "api-phone-reveal": Access(
         get=everyone(405, anonymous=API_ANON),
         post=only(REVEAL_PHONE, 200, anonymous=API_ANON),
+        pk="phone",
+        json=True,
+    ),
+    "api-phone-calls": Access(
+        get=everyone(405, anonymous=API_ANON),
+        post=only(REVEAL_PHONE, 400, anonymous=API_ANON),
         pk="phone",
         json=True,
     ),
@@ -161,6 +170,8 @@ def scanned_urls(objects) -> list[Scan]:
         reverse("registry:household_split", args=[household.pk]),
         reverse("registry:household_merge", args=[household.pk]),
         reverse("registry:resident_add", args=[household.pk]),
+        reverse("registry:warnings"),
+        f"{reverse('registry:warnings')}?flag=disabled",
         f"{API}/dashboard/",
         f"{API}/households/",
         f"{API}/households/{household.pk}/",
@@ -212,6 +223,9 @@ def check_scan(scanned: dict[str, str], *, role, client, objects) -> None:
     # the search finds the resident by a full number without ever sending it back
     hits = client.get(f"{API}/search/", {"q": "13812345678"}).json()
     assert "张三" in {h["resident_name"] for h in hits}
+    # the warning list of 残疾: the mother, her phone (her son's) masked
+    warnings = scanned[f"{reverse('registry:warnings')}?flag=disabled"]
+    assert "王秀英" in warnings and "158****3333" in warnings
     edit = scanned.get(reverse("registry:resident_edit", args=[household.head.pk]))
     if edit is not None:
         assert "138****5678" in edit

@@ -240,6 +240,77 @@ def test_editing_a_resident_without_id_number_keeps_the_birth_date(live_server, 
     assert (baby.notes, baby.birth_date) == ("在镇上读幼儿园", datetime.date(2019, 10, 28))
 
 
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("viewport", [PHONE_VIEWPORT, {"width": 1366, "height": 800}], ids=["phone", "pc"])
+def test_cadre_calls_from_the_warning_list_and_records_the_outcome(live_server, phone_scenario, viewport):
+    """Dashboard → the 独居老人 tile → the list → call: the number stays on screen (a PC has no dialer), and
+    the outcome recorded shows beside the masked number."""
+    require_system_part(CHROMIUM, "Chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    from xiangzhi.registry.models import CallRecord, FlagType, ResidentFlag
+
+    head = phone_scenario.head
+    flag = FlagType.objects.get(town=phone_scenario.town, code="elderly_alone")
+    ResidentFlag.objects.create(town=phone_scenario.town, resident=head, flag=flag)
+    shots = f"/tmp/shots-calls/{viewport['width']}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport=viewport, locale="zh-CN").new_page()
+            # the dialer, as the page hands it a number: headless Chromium has none, and its invisible "open with"
+            # prompt for tel: would swallow the next taps
+            page.add_init_script(
+                "window.dialled = []; window.xiangzhiDial = (href) => window.dialled.push(href)"
+            )
+            page.set_default_timeout(10_000)
+            page.goto(live_server.url + "/accounts/login/")
+            page.fill("#id_username", "cadre1")
+            page.fill("#id_password", PASSWORD)
+            page.locator("form:has(#id_username) [type=submit]").click()
+            page.goto(live_server.url + "/registry/")
+
+            page.locator("a.stat", has_text="独居老人").click()  # tap 1
+            page.wait_for_url("**/registry/warnings/?*flag=elderly_alone*")
+            expect(page.locator("h1")).to_have_text("预警名单：独居老人")
+            expect(page.get_by_text("第一联系人").first).to_be_visible()
+            page.screenshot(path=f"{shots}-warnings.png", full_page=True)
+
+            page.locator("a.tel", has_text="138****5678").click()  # tap 2
+            expect(page.locator("a.tel", has_text="13812345678")).to_be_visible()  # dial it by hand on a PC
+            page.wait_for_function("window.dialled.length > 0")  # htmx settles the swap, then hands it over
+            assert page.evaluate("window.dialled") == ["tel:13812345678"]  # to the dialer, once
+            assert page.url.startswith(live_server.url)  # still on the list after handing it to the dialer
+            page.screenshot(path=f"{shots}-calling.png", full_page=True)
+
+            page.fill(".call-outcome input[name=note]", "下午再打")
+            page.locator(".call-outcome button", has_text="未接").click()
+            expect(page.locator(".call-last.outcome-no_answer")).to_be_visible()
+            assert "13812345678" not in page.content()  # masked again once recorded
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll_width <= viewport["width"], f"horizontal overflow: {scroll_width}px"
+            page.screenshot(path=f"{shots}-recorded.png", full_page=True)
+
+            # the household card: the last outcome beside the number, the call order in words
+            page.locator("td.name a", has_text="张三").click()
+            expect(page.locator("#call-h ~ .call .call-last.outcome-no_answer")).to_be_visible()
+            expect(page.locator("#call-h ~ .call").first).to_contain_text("第一联系人")
+            page.locator("#call-h ~ .call a.tel").first.click()
+            expect(page.locator(".call-outcome button", has_text="接通")).to_be_visible()
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll_width <= viewport["width"], f"horizontal overflow on the card: {scroll_width}px"
+            page.screenshot(path=f"{shots}-card-calling.png", full_page=True)
+        finally:
+            browser.close()
+    record = CallRecord.objects.get()
+    assert (record.outcome, record.note, record.purpose) == (
+        "no_answer",
+        "下午再打",
+        "warnings:elderly_alone",
+    )
+
+
 SHOTS = "/tmp/shots-forms"
 
 
