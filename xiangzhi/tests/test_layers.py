@@ -20,6 +20,8 @@ LAYERS = {
     "points": 5,
     "shop": 6,
     "notices": 5,
+    # residents' change requests, reviewed by cadres and applied through the registry's services
+    "livedata": 5,
     # residents' own pages read every pillar: their household, later their points and notices
     "portal": 7,
 }
