@@ -454,8 +454,20 @@ def change_request_head_decline(*, actor, request: ChangeRequest) -> ChangeReque
 
 def _apply(actor, request: ChangeRequest, approved: list[str]) -> None:
     """Apply the approved parts through the registry's own services (each writes its audit row)."""
-    resident = request.resident
     payload, secrets = request.payload, request.secrets
+    if request.kind == Kind.NEWBORN:
+        registry.resident_add(
+            actor=actor,
+            household=request.household,
+            relationship=payload["relationship"],
+            name=payload["name"],
+            sex=payload["sex"],
+            birth_date=datetime.date.fromisoformat(payload["birth_date"]),
+            no_id_reason=_("Newborn, not yet registered for an ID number"),
+        )
+        return
+    resident = request.resident
+    assert resident is not None  # every other kind is about a member
     if request.kind == Kind.PHONE:
         resident_own_phone_set(actor=actor, resident=resident, number=secrets["phone"])
     elif request.kind == Kind.RESIDENCE:
@@ -467,16 +479,6 @@ def _apply(actor, request: ChangeRequest, approved: list[str]) -> None:
         else:
             note = _("Working away: %(where)s") % {"where": payload["where"]} if payload.get("where") else ""
             resident_residence_set(actor=actor, resident=resident, residence_status=status, note=note)
-    elif request.kind == Kind.NEWBORN:
-        registry.resident_add(
-            actor=actor,
-            household=request.household,
-            relationship=payload["relationship"],
-            name=payload["name"],
-            sex=payload["sex"],
-            birth_date=datetime.date.fromisoformat(payload["birth_date"]),
-            no_id_reason=_("Newborn, not yet registered for an ID number"),
-        )
     elif request.kind == Kind.DEATH:
         note = _("Died on %(date)s") % {"date": payload["died_on"]}
         if payload.get("note"):

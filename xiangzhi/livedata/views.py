@@ -81,6 +81,13 @@ def filing_page(request, *, household, members, proxy: bool, page: str, done, ca
 
 @requires(perms.VIEW)
 def queue(request):
+    number = request.GET.get("household", "").strip()
+    if number and can(request.user, perms.FILE):
+        # filing for a resident without a phone: find their household by its number, in the user's part of the town
+        households = list(Household.objects.restrict(request.user, perms.FILE).filter(number=number)[:2])
+        if len(households) == 1:
+            return redirect("livedata:file", pk=households[0].pk)
+        messages.error(request, _("No household with this number in your area."))
     state = request.GET.get("state", State.PENDING)
     if state not in State.values and state != "all":
         state = State.PENDING
@@ -91,7 +98,13 @@ def queue(request):
     return render(
         request,
         "livedata/queue.html",
-        {"page": page, "rows": rows, "state": state, "states": State.choices},
+        {
+            "page": page,
+            "rows": rows,
+            "state": state,
+            "states": State.choices,
+            "may_file": can(request.user, perms.FILE),
+        },
     )
 
 

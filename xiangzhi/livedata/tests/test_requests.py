@@ -420,3 +420,10 @@ def test_a_resident_cannot_name_a_member_of_another_household_on_the_page(reside
         _client(resident).post("/r/requests/new/", data).status_code == 200
     )  # not a choice: the form says so
     assert not ChangeRequest.objects.unrestricted("test").exists()
+
+
+def test_staff_find_the_household_to_file_for_by_its_number(alice, charlie, household_a, household_b):
+    response = _client(alice).get("/changes/", {"household": "A-001"})
+    assert response["Location"] == f"/changes/file/{household_a.pk}/"
+    assert _client(alice).get("/changes/", {"household": "B-001"}).status_code == 200  # not in her village
+    assert _client(charlie).get(f"/changes/file/{household_a.pk}/?kind=phone").status_code == 404
