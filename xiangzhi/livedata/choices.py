@@ -4,9 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 class Kind(models.TextChoices):
     PHONE = "phone", _("New phone number")
+    ADDRESS = "address", _("New address")
     RESIDENCE = "residence", _("Living at home, working away or moved away")
     NEWBORN = "newborn", _("A baby was born")
     DEATH = "death", _("Someone has died")
+    MARRIAGE = "marriage", _("Someone married into the family")
     CORRECTION = "correction", _("Correct a name or ID number")
 
 
@@ -18,6 +20,11 @@ class State(models.TextChoices):
     REJECTED = "rejected", _("Not approved")
     CONFLICT = "conflict", _("Changed since it was sent")
 
+
+# about the household or a new member, not a member on record
+HOUSEHOLD_KINDS = (Kind.ADDRESS, Kind.NEWBORN, Kind.MARRIAGE)
+# sent with a photo of the document that proves them
+PHOTO_KINDS = (Kind.CORRECTION, Kind.MARRIAGE)
 
 OPEN = (State.AWAITING_HEAD, State.PENDING, State.CONFLICT)
 DECIDED = (State.APPROVED, State.PARTLY, State.REJECTED)

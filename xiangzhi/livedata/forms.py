@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from xiangzhi.core.forms import DateInput
 from xiangzhi.registry.choices import Relationship, Sex
 
-from .choices import Kind, Residence
-from .services import NEWBORN_RELATIONSHIPS
+from .choices import HOUSEHOLD_KINDS, Kind, Residence
+from .services import MARRIAGE_RELATIONSHIPS, NEWBORN_RELATIONSHIPS
 
 _BIG = {"class": "big"}
 
@@ -25,7 +25,7 @@ class RequestForm(forms.Form):
             self.fields["asked_by"] = forms.ChoiceField(
                 label=_("Who asked for this change"), choices=member_choices, widget=forms.RadioSelect
             )
-        if kind != Kind.NEWBORN:
+        if kind not in HOUSEHOLD_KINDS:
             self.fields["resident"] = forms.ChoiceField(
                 label=_("Who is it about"), choices=member_choices, widget=forms.RadioSelect
             )
@@ -35,6 +35,23 @@ class RequestForm(forms.Form):
                 max_length=20,
                 widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
             )
+        elif kind == Kind.ADDRESS:
+            self.fields["address"] = forms.CharField(label=_("The new address"), max_length=200)
+            self.fields["house_number"] = forms.CharField(
+                label=_("House number (门牌号, optional)"), max_length=32, required=False
+            )
+        elif kind == Kind.MARRIAGE:
+            self.fields["name"] = forms.CharField(label=_("Their name"), max_length=60)
+            self.fields["relationship"] = forms.ChoiceField(
+                label=_("They are the head's"),
+                choices=[(v, label) for v, label in Relationship.choices if v in MARRIAGE_RELATIONSHIPS],
+            )
+            if ids_allowed:
+                self.fields["id_number"] = forms.CharField(
+                    label=_("Their ID number"),
+                    max_length=24,
+                    widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                )
         elif kind == Kind.RESIDENCE:
             self.fields["residence_status"] = forms.ChoiceField(
                 label=_("Where they live now"), choices=Residence.choices, widget=forms.RadioSelect

@@ -44,10 +44,11 @@ from xiangzhi.registry.services.partial import (
 
 from . import permissions as perms
 from . import texts
-from .choices import DECIDED, Kind, Residence, State
+from .choices import DECIDED, HOUSEHOLD_KINDS, PHOTO_KINDS, Kind, Residence, State
 from .models import ChangeRequest
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
+MARRIAGE_RELATIONSHIPS = (Relationship.SPOUSE, Relationship.DAUGHTER_IN_LAW, Relationship.SON_IN_LAW)
 NEWBORN_RELATIONSHIPS = (
     Relationship.SON,
     Relationship.DAUGHTER,
@@ -58,6 +59,8 @@ NEWBORN_RELATIONSHIPS = (
 # the parts of a request a cadre may approve one by one
 PARTS = {
     Kind.PHONE: ("phone",),
+    Kind.ADDRESS: ("address", "house_number"),
+    Kind.MARRIAGE: ("marriage",),
     Kind.RESIDENCE: ("residence_status",),
     Kind.NEWBORN: ("newborn",),
     Kind.DEATH: ("death",),
@@ -83,7 +86,11 @@ def _own_phone(resident: Resident) -> str:
 def _current(kind: str, household: Household, resident: Resident | None) -> tuple[dict, dict]:
     """The part of the record a request of `kind` changes: raw (for the fingerprint) and as shown (masked)."""
     if resident is None:
-        return {"status": household.status, "head": household.head_id}, {}
+        raw = {"status": household.status, "head": household.head_id}
+        if kind == Kind.ADDRESS:
+            shown = {"address": household.address, "house_number": household.house_number}
+            return raw | shown, shown
+        return raw, {}
     raw: dict = {"household": resident.household_id, "residence_status": resident.residence_status}
     shown: dict = {}
     if kind == Kind.PHONE:
@@ -148,9 +155,47 @@ def _phone(data: dict) -> str:
     return number
 
 
-def _clean(kind: str, data: dict, resident: Resident | None, photo, *, preview: bool) -> tuple[dict, dict]:
+def _photo(photo, preview: bool) -> None:
+    if preview:
+        return
+    if not photo:
+        raise ValidationError({"photo": _("Take a photo of the ID card or household booklet.")})
+    photo_check(photo)
+
+
+def _id_number(data: dict, *, required: bool) -> str:
+    raw = str(data.get("id_number") or "").strip()
+    if not raw:
+        if required:
+            raise ValidationError({"id_number": _("Please fill this in.")})
+        return ""
+    try:
+        return parse_id_number(raw).number
+    except ValidationError as exc:
+        raise ValidationError({"id_number": exc.error_list}) from None
+
+
+def _clean(
+    kind: str, data: dict, household: Household, resident: Resident | None, photo, *, preview: bool
+) -> tuple[dict, dict]:
     """The request's payload (shown in clear) and its secrets (numbers, encrypted), or a ValidationError naming
     the field."""
+    if kind == Kind.ADDRESS:
+        asked = {
+            "address": _text(data, "address", required=True, max_length=200),
+            "house_number": _text(data, "house_number", required=False, max_length=32),
+        }
+        payload = {k: v for k, v in asked.items() if v and v != getattr(household, k)}
+        if not payload:
+            raise ValidationError({"address": _("This is already what the record says.")})
+        return payload, {}
+    if kind == Kind.MARRIAGE:
+        name = _text(data, "name", required=True)
+        if data.get("relationship") not in MARRIAGE_RELATIONSHIPS:
+            raise ValidationError({"relationship": _("Choose how they are related to the head.")})
+        number = _id_number(data, required=True)
+        _photo(photo, preview)
+        return {"name": name, "relationship": data["relationship"]}, {"id_number": number}
     if kind == Kind.PHONE:
         number = _phone(data)
         if resident is not None and number == _own_phone(resident):
@@ -189,21 +234,12 @@ def _clean(kind: str, data: dict, resident: Resident | None, photo, *, preview: 
         name = _text(data, "name", required=False)
         if name and name != resident.name:
             payload["name"] = name
-        raw_id = str(data.get("id_number") or "").strip()
-        if raw_id:
-            try:
-                number = parse_id_number(raw_id).number
-            except ValidationError as exc:
-                raise ValidationError({"id_number": exc.error_list}) from None
-            if number != resident.id_number:
-                secrets["id_number"] = number
+        number = _id_number(data, required=False)
+        if number and number != resident.id_number:
+            secrets["id_number"] = number
         if not payload and not secrets:
             raise ValidationError(_("Enter the right name or the right ID number."))
-        if preview:
-            return payload, secrets
-        if not photo:
-            raise ValidationError({"photo": _("Take a photo of the ID card or household booklet.")})
-        photo_check(photo)
+        _photo(photo, preview)
         return payload, secrets
     raise ValidationError(_("Choose what to change."))
 
@@ -248,6 +284,18 @@ def changes(request: ChangeRequest, *, show_ids: bool) -> list[dict]:
             ]
         )
         rows.append(("newborn", _("New member"), "", text))
+    elif request.kind == Kind.ADDRESS:
+        if "address" in payload:
+            rows.append(("address", _("Address"), before.get("address", ""), payload["address"]))
+        if "house_number" in payload:
+            rows.append(
+                ("house_number", _("House number"), before.get("house_number", ""), payload["house_number"])
+            )
+    elif request.kind == Kind.MARRIAGE:
+        text = f"{payload['name']} · {Relationship(payload['relationship']).label}"
+        rows.append(("marriage", _("New member"), "", text))
+        if show_ids:
+            rows.append(("id_number", _("ID number"), "", mask_id_number(secrets.get("id_number"))))
     elif request.kind == Kind.DEATH:
         after = _("Died on %(date)s") % {"date": payload["died_on"]}
         if payload.get("note"):
@@ -277,8 +325,8 @@ def _status(before: dict) -> str:
 
 def parts(request: ChangeRequest) -> list[str]:
     present = set(request.payload) | set(request.secrets)
-    if request.kind == Kind.CORRECTION:
-        return [p for p in PARTS[Kind.CORRECTION] if p in present]
+    if request.kind in (Kind.CORRECTION, Kind.ADDRESS):
+        return [p for p in PARTS[Kind(request.kind)] if p in present]
     return list(PARTS[Kind(request.kind)])
 
 
@@ -326,13 +374,17 @@ def change_request_build(
         raise ValidationError(_("This household is closed."))
     if kind not in Kind.values:
         raise ValidationError(_("Choose what to change."))
-    if (kind == Kind.NEWBORN) != (resident is None):
+    if (kind in HOUSEHOLD_KINDS) != (resident is None):
         raise ValidationError({"resident": _("Choose who the change is about.")})
     _member(household, resident)
-    if proxy and data.get("id_number") and not can(actor, registry_perms.REVEAL_ID):
+    if (
+        proxy
+        and (data.get("id_number") or kind == Kind.MARRIAGE)
+        and not can(actor, registry_perms.REVEAL_ID)
+    ):
         # who may not see ID numbers may not enter one either (grid workers)
         raise ValidationError({"id_number": _("Only a village cadre may enter an ID number.")})
-    payload, secrets = _clean(kind, data, resident, photo, preview=preview)
+    payload, secrets = _clean(kind, data, household, resident, photo, preview=preview)
     raw, shown = _current(kind, household, resident)
     return ChangeRequest(
         town_id=household.town_id,
@@ -375,7 +427,7 @@ def change_request_file(
         data=data,
         photo=photo,
     )
-    if photo and kind == Kind.CORRECTION:
+    if photo and kind in PHOTO_KINDS:
         request.photo.save(photo.name or "photo.jpg", photo, save=False)
     request.save()
     audit_record(actor=actor, action="livedata.request.file", target=request, after=snapshot(request))
@@ -464,6 +516,20 @@ def _apply(actor, request: ChangeRequest, approved: list[str]) -> None:
             sex=payload["sex"],
             birth_date=datetime.date.fromisoformat(payload["birth_date"]),
             no_id_reason=_("Newborn, not yet registered for an ID number"),
+        )
+        return
+    if request.kind == Kind.MARRIAGE:
+        registry.resident_add(
+            actor=actor,
+            household=request.household,
+            relationship=payload["relationship"],
+            name=payload["name"],
+            id_number=secrets["id_number"],  # sex and birth date from the number
+        )
+        return
+    if request.kind == Kind.ADDRESS:
+        registry.household_update(
+            actor=actor, household=request.household, **{part: payload[part] for part in approved}
         )
         return
     resident = request.resident

@@ -17,7 +17,7 @@ from xiangzhi.registry.models import Household
 
 from . import permissions as perms
 from . import selectors, services
-from .choices import Kind, State
+from .choices import PHOTO_KINDS, Kind, State
 from .forms import PhotoForm, RejectForm, RequestForm
 
 STAFF_PAGE = "livedata/page.html"
@@ -54,7 +54,7 @@ def filing_page(request, *, household, members, proxy: bool, page: str, done, ca
             if step == "preview":
                 draft = services.change_request_build(**args, preview=True)
             else:
-                photo = request.FILES.get("photo") if kind == Kind.CORRECTION else None
+                photo = request.FILES.get("photo") if kind in PHOTO_KINDS else None
                 saved = services.change_request_file(**args, photo=photo)
                 messages.success(request, _("Sent. You will get a message when the village has decided."))
                 return redirect(done(saved))
@@ -71,7 +71,7 @@ def filing_page(request, *, household, members, proxy: bool, page: str, done, ca
             "changes": services.changes(draft, show_ids=True),
             "about": draft.resident,
             "needs_head": draft.state == State.AWAITING_HEAD,
-            "photo_form": photo_form if kind == Kind.CORRECTION else None,
+            "photo_form": photo_form if kind in PHOTO_KINDS else None,
         }
         return render(request, page, {**context, "body": "livedata/_confirm.html"})
     if step == "edit":  # back from the confirmation page: the form again, filled in as it was

@@ -18,6 +18,7 @@ from xiangzhi.livedata.tests.factories import NEW_ID, NEW_PHONE, member, photo
 from xiangzhi.messaging.models import Message
 from xiangzhi.portal.services import resident_signed_in
 from xiangzhi.registry.models import Resident
+from xiangzhi.registry.tests.factories import make_id
 from xiangzhi.tests.helpers import run_tasks
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +124,49 @@ def test_a_newborn_and_a_death(resident, household_a, alice):
     services.change_request_approve(actor=alice, request=death)
     mother.refresh_from_db()
     assert mother.residence_status == "deceased"
+
+
+def test_a_new_address_approved_in_part(resident, household_a, alice):
+    request = _file(resident, household_a, "address", None, address="玉峰村1组15号", house_number="15号")
+    assert request.state == "pending"  # the head asked
+    assert services.parts(request) == ["address", "house_number"]
+    services.change_request_approve(actor=alice, request=request, approved=["address"])
+    household_a.refresh_from_db()
+    assert (household_a.address, household_a.house_number) == ("玉峰村1组15号", "12号")
+    assert _fresh(request).state == "partly"
+
+
+def test_an_address_change_asked_by_a_member_waits_for_the_head(household_a):
+    wife_user = resident_signed_in(resident=member(household_a, "李四妹"))
+    assert _file(wife_user, household_a, "address", None, address="玉峰村1组15号").state == "awaiting_head"
+
+
+def test_a_marriage_into_the_household(resident, household_a, alice, grid):
+    bride_id = make_id(datetime.date(1998, 4, 4), "F", 7)
+    request = _file(
+        resident,
+        household_a,
+        "marriage",
+        None,
+        name="陈小芳",
+        relationship="daughter_in_law",
+        id_number=bride_id,
+        photo=photo(),
+    )
+    assert bride_id not in str(request.payload) and request.photo
+    services.change_request_approve(actor=alice, request=request)
+    bride = Resident.objects.unrestricted("test").get(name="陈小芳")
+    assert bride.household_id == household_a.pk and bride.id_number == bride_id and bride.sex == "F"
+    with pytest.raises(ValidationError):  # a grid worker may not enter the ID number it needs
+        _file(
+            grid,
+            household_a,
+            "marriage",
+            None,
+            name="某某",
+            relationship="spouse",
+            asked_by=member(household_a, "张三"),
+        )
 
 
 def test_bad_input_names_the_field_and_writes_nothing(resident, household_a):
