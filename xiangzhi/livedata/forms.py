@@ -12,6 +12,12 @@ from .services import MARRIAGE_RELATIONSHIPS, NEWBORN_RELATIONSHIPS
 _BIG = {"class": "big"}
 
 
+def _id_field(label, *, required: bool) -> forms.CharField:
+    return forms.CharField(
+        label=label, max_length=24, required=required, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+
+
 class RequestForm(forms.Form):
     """`members` are the living members the request may be about (and, for a proxy filing, who asked)."""
 
@@ -47,11 +53,7 @@ class RequestForm(forms.Form):
                 choices=[(v, label) for v, label in Relationship.choices if v in MARRIAGE_RELATIONSHIPS],
             )
             if ids_allowed:
-                self.fields["id_number"] = forms.CharField(
-                    label=_("Their ID number"),
-                    max_length=24,
-                    widget=forms.TextInput(attrs={"autocomplete": "off"}),
-                )
+                self.fields["id_number"] = _id_field(_("Their ID number"), required=True)
         elif kind == Kind.RESIDENCE:
             self.fields["residence_status"] = forms.ChoiceField(
                 label=_("Where they live now"), choices=Residence.choices, widget=forms.RadioSelect
@@ -83,11 +85,8 @@ class RequestForm(forms.Form):
                 label=_("The right name (leave empty if the name is right)"), max_length=60, required=False
             )
             if ids_allowed:
-                self.fields["id_number"] = forms.CharField(
-                    label=_("The right ID number (leave empty if it is right)"),
-                    max_length=24,
-                    required=False,
-                    widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                self.fields["id_number"] = _id_field(
+                    _("The right ID number (leave empty if it is right)"), required=False
                 )
         if hidden:  # the confirmation page carries what was typed, unchanged
             for field in self.fields.values():

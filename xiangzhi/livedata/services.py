@@ -85,17 +85,20 @@ def _own_phone(resident: Resident) -> str:
 
 def _current(kind: str, household: Household, resident: Resident | None) -> tuple[dict, dict]:
     """The part of the record a request of `kind` changes: raw (for the fingerprint) and as shown (masked)."""
+    raw: dict
+    shown: dict
     if resident is None:
         raw = {"status": household.status, "head": household.head_id}
         if kind == Kind.ADDRESS:
             shown = {"address": household.address, "house_number": household.house_number}
             return raw | shown, shown
         return raw, {}
-    raw: dict = {"household": resident.household_id, "residence_status": resident.residence_status}
-    shown: dict = {}
+    raw = {"household": resident.household_id, "residence_status": resident.residence_status}
+    shown = {}
     if kind == Kind.PHONE:
-        raw["phone"] = _own_phone(resident)
-        shown["phone"] = mask_phone(raw["phone"]) if raw["phone"] else ""
+        phone = _own_phone(resident)
+        raw["phone"] = phone
+        shown["phone"] = mask_phone(phone) if phone else ""
     elif kind in (Kind.RESIDENCE, Kind.DEATH):
         shown["residence_status"] = resident.residence_status
     elif kind == Kind.CORRECTION:
@@ -185,10 +188,10 @@ def _clean(
             "address": _text(data, "address", required=True, max_length=200),
             "house_number": _text(data, "house_number", required=False, max_length=32),
         }
-        payload = {k: v for k, v in asked.items() if v and v != getattr(household, k)}
-        if not payload:
+        changed = {k: v for k, v in asked.items() if v and v != getattr(household, k)}
+        if not changed:
             raise ValidationError({"address": _("This is already what the record says.")})
-        return payload, {}
+        return changed, {}
     if kind == Kind.MARRIAGE:
         name = _text(data, "name", required=True)
         if data.get("relationship") not in MARRIAGE_RELATIONSHIPS:
@@ -462,69 +465,52 @@ def _head_of(actor, request: ChangeRequest) -> None:
 
 
 @transaction.atomic
-def change_request_head_approve(*, actor, request: ChangeRequest) -> ChangeRequest:
-    """The household head agrees to a request about another member; it goes to the village."""
+def change_request_head_decide(*, actor, request: ChangeRequest, agree: bool) -> ChangeRequest:
+    """The household head agrees to a request about another member (it goes to the village), or does not (it ends,
+    not approved, and whoever asked is told)."""
     _head_of(actor, request)
     request = ChangeRequest.objects.unrestricted(_CHECKED).select_for_update().get(pk=request.pk)
     if request.state != State.AWAITING_HEAD:
         raise ValidationError(_("This request is no longer waiting for you."))
     before = snapshot(request)
-    request.state = State.PENDING
-    request.head_approved_by, request.head_approved_at = actor, timezone.now()
-    request.save(update_fields=["state", "head_approved_by", "head_approved_at", "updated_at"])
+    now = timezone.now()
+    if agree:
+        request.state, request.head_approved_by, request.head_approved_at = State.PENDING, actor, now
+    else:
+        request.state, request.decided_by, request.decided_at = State.REJECTED, actor, now
+        request.reason = _("The household head did not agree.")
+    request.save()
     audit_record(
         actor=actor,
-        action="livedata.request.head_approve",
+        action="livedata.request.head_approve" if agree else "livedata.request.head_decline",
         target=request,
         before=before,
         after=snapshot(request),
     )
-    return request
-
-
-@transaction.atomic
-def change_request_head_decline(*, actor, request: ChangeRequest) -> ChangeRequest:
-    """The household head does not agree: the request ends, not approved."""
-    _head_of(actor, request)
-    request = ChangeRequest.objects.unrestricted(_CHECKED).select_for_update().get(pk=request.pk)
-    if request.state != State.AWAITING_HEAD:
-        raise ValidationError(_("This request is no longer waiting for you."))
-    before = snapshot(request)
-    request.state, request.decided_by, request.decided_at = State.REJECTED, actor, timezone.now()
-    request.reason = _("The household head did not agree.")
-    request.save(update_fields=["state", "decided_by", "decided_at", "reason", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="livedata.request.head_decline",
-        target=request,
-        before=before,
-        after=snapshot(request),
-    )
-    _tell_outcome(request)
+    if not agree:
+        _tell_outcome(request)
     return request
 
 
 def _apply(actor, request: ChangeRequest, approved: list[str]) -> None:
     """Apply the approved parts through the registry's own services (each writes its audit row)."""
     payload, secrets = request.payload, request.secrets
-    if request.kind == Kind.NEWBORN:
-        registry.resident_add(
-            actor=actor,
-            household=request.household,
-            relationship=payload["relationship"],
-            name=payload["name"],
-            sex=payload["sex"],
-            birth_date=datetime.date.fromisoformat(payload["birth_date"]),
-            no_id_reason=_("Newborn, not yet registered for an ID number"),
+    if request.kind in (Kind.NEWBORN, Kind.MARRIAGE):
+        identity: dict = (
+            {
+                "sex": payload["sex"],
+                "birth_date": datetime.date.fromisoformat(payload["birth_date"]),
+                "no_id_reason": _("Newborn, not yet registered for an ID number"),
+            }
+            if request.kind == Kind.NEWBORN
+            else {"id_number": secrets["id_number"]}  # sex and birth date from the number
         )
-        return
-    if request.kind == Kind.MARRIAGE:
         registry.resident_add(
             actor=actor,
             household=request.household,
             relationship=payload["relationship"],
             name=payload["name"],
-            id_number=secrets["id_number"],  # sex and birth date from the number
+            **identity,
         )
         return
     if request.kind == Kind.ADDRESS:

@@ -169,12 +169,16 @@ def request(request, pk):
     may_approve = found.state == State.AWAITING_HEAD and _is_head(request.user, household)
     if request.method == "POST" and may_approve:
         try:
-            if request.POST.get("decision") == "approve":
-                livedata_services.change_request_head_approve(actor=request.user, request=found)
-                messages.success(request, _("Thank you. The request goes to the village now."))
-            elif request.POST.get("decision") == "decline":
-                livedata_services.change_request_head_decline(actor=request.user, request=found)
-                messages.success(request, _("The request is stopped."))
+            decision = request.POST.get("decision")
+            if decision in ("approve", "decline"):
+                agree = decision == "approve"
+                livedata_services.change_request_head_decide(actor=request.user, request=found, agree=agree)
+                messages.success(
+                    request,
+                    _("Thank you. The request goes to the village now.")
+                    if agree
+                    else _("The request is stopped."),
+                )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("portal:request", pk=found.pk)

@@ -210,7 +210,7 @@ def test_a_request_about_another_member_waits_for_the_head(household_a, resident
     with pytest.raises(ValidationError):  # not for the village yet
         services.change_request_approve(actor=alice, request=request)
     with pytest.raises(NotInScope):  # only the head co-approves
-        services.change_request_head_approve(actor=wife_user, request=request)
+        services.change_request_head_decide(actor=wife_user, request=request, agree=True)
 
     response = _client(resident).post(f"/r/requests/{request.pk}/", {"decision": "approve"})
     assert response.status_code == 302
@@ -224,7 +224,7 @@ def test_a_request_about_another_member_waits_for_the_head(household_a, resident
 def test_the_head_may_decline(household_a, resident):
     wife_user = resident_signed_in(resident=member(household_a, "李四妹"))
     request = _file(wife_user, household_a, "death", member(household_a, "王秀英"), died_on="2024-01-01")
-    services.change_request_head_decline(actor=resident, request=request)
+    services.change_request_head_decide(actor=resident, request=request, agree=False)
     assert _fresh(request).state == "rejected"
     assert member(household_a, "王秀英").residence_status == "at_home"
 
