@@ -108,7 +108,12 @@ def home(request):
     return render(
         request,
         "portal/home.html",
-        {"own": own, "unread_notices": unread, "waiting_for_me": waiting},
+        {
+            "own": own,
+            "unread_notices": unread,
+            "waiting_for_me": waiting,
+            "inbox": selectors.own_messages(user=request.user),
+        },
     )
 
 

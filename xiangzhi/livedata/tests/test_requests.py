@@ -82,6 +82,7 @@ def test_a_rejection_needs_a_reason_and_the_resident_reads_it(resident, househol
     assert [p.number for p in member(household_a, "张三").phones.all()] == ["13812345678"]
     page = _client(resident).get(f"/r/requests/{request.pk}/").content.decode()
     assert "请到村委会当面核实。" in page
+    assert "您的“换了手机号”申请：未批准" in _client(resident).get("/r/home/").content.decode()
     with pytest.raises(ValidationError):  # decided once
         services.change_request_approve(actor=alice, request=request)
 
@@ -471,3 +472,23 @@ def test_staff_find_the_household_to_file_for_by_its_number(alice, charlie, hous
     assert response["Location"] == f"/changes/file/{household_a.pk}/"
     assert _client(alice).get("/changes/", {"household": "B-001"}).status_code == 200  # not in her village
     assert _client(charlie).get(f"/changes/file/{household_a.pk}/?kind=phone").status_code == 404
+
+
+def test_an_id_number_already_registered_is_refused_when_applied_and_nothing_changes(
+    resident, household_a, alice
+):
+    son_id = member(household_a, "张小明").id_number
+    request = _file(
+        resident,
+        household_a,
+        "marriage",
+        None,
+        name="陈小芳",
+        relationship="daughter_in_law",
+        id_number=son_id,
+        photo=photo(),
+    )
+    with pytest.raises(ValidationError):
+        services.change_request_approve(actor=alice, request=request)
+    assert _fresh(request).state == "pending"
+    assert not Resident.objects.unrestricted("test").filter(name="陈小芳").exists()
