@@ -549,7 +549,7 @@ def _locked_for_decision(actor, request: ChangeRequest) -> ChangeRequest:
     require(actor, perms.REVIEW, request)
     return (
         ChangeRequest.objects.unrestricted(_CHECKED)
-        .select_for_update()
+        .select_for_update(of=("self",))  # PostgreSQL locks no nullable side of a join (the resident)
         .select_related("household", "resident", "asked_by", "town")
         .get(pk=request.pk)
     )
