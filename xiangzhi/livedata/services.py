@@ -29,6 +29,7 @@ from xiangzhi.registry import services as registry
 from xiangzhi.registry.choices import (
     HouseholdStatus,
     MembershipEnd,
+    MembershipStart,
     PhoneHolder,
     Relationship,
     ResidenceStatus,
@@ -510,6 +511,8 @@ def _apply(actor, request: ChangeRequest, approved: list[str]) -> None:
             household=request.household,
             relationship=payload["relationship"],
             name=payload["name"],
+            # a birth and a marriage are counted apart in the population changes (人口变动)
+            start_reason=MembershipStart.BIRTH if request.kind == Kind.NEWBORN else MembershipStart.MARRIAGE,
             **identity,
         )
         return
