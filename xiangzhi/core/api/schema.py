@@ -48,6 +48,11 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def get_description(self) -> str:  # type: ignore[override]
+        """An operation's description is the one its `extend_schema(description=…)` gives, written for the people
+        who use the API; a view's docstring is written for developers and never reaches the documentation."""
+        return ""
+
     def _is_idempotent_write(self) -> bool:
         return (
             isinstance(self.view, IdempotentMixin) and self.view.idempotent and self.method in ("POST", "PUT")
