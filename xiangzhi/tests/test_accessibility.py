@@ -48,7 +48,7 @@ def _session_cookie(user, url):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_main_pages_have_no_serious_accessibility_violations_on_a_phone(
     live_server, request, household_a, household_b, admin_user, alice, auditor
 ):
