@@ -1,6 +1,6 @@
 """The main pages in a real browser on a 360-px phone in zh-Hans: axe-core finds no serious or critical
-accessibility violation, the header stays one row, nothing overflows sideways and every tap target is at least
-44 px tall.
+accessibility violation, the header stays one row, nothing overflows sideways, no placeholder is cut off and every
+tap target is at least 44 px tall.
 
 axe-core comes from the `axe-playwright-python` dev dependency (it ships axe.min.js): nothing is downloaded at test
 time. Swagger UI's own widget on the API docs page is third-party code and left out of the axe run; the app's
@@ -22,6 +22,22 @@ TAP_TARGETS_JS = """() => [...document.querySelectorAll(
     "header.top a, header.top button, main button, main .button, main a.tel, main .actions a, main td.chips a")]
   .filter((el) => el.offsetParent !== null && !el.closest("#swagger-ui"))
   .map((el) => ({text: el.textContent.trim().slice(0, 30), height: Math.round(el.getBoundingClientRect().height)}))"""
+
+
+# Each visible placeholder whose text is wider than its field's inner width (measured in the field's own font).
+CUT_PLACEHOLDERS_JS = """() => {
+  const ctx = document.createElement("canvas").getContext("2d");
+  return [...document.querySelectorAll("input[placeholder], textarea[placeholder]")]
+    .filter((el) => el.offsetParent !== null && el.placeholder)
+    .map((el) => {
+      const cs = getComputedStyle(el);
+      ctx.font = cs.font;
+      const room = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)
+        - (el.type === "search" ? 24 : 0);  // the search field's clear button
+      return {text: el.placeholder, need: Math.ceil(ctx.measureText(el.placeholder).width), room: Math.floor(room)};
+    })
+    .filter((p) => p.need > p.room);
+}"""
 
 
 def _pages(household):
@@ -92,9 +108,47 @@ def test_main_pages_have_no_serious_accessibility_violations_on_a_phone(
                 width = page.evaluate("document.documentElement.scrollWidth")
                 if width > PHONE["width"]:
                     problems.append(f"{path}: the page is {width} px wide")
+                cut = page.evaluate(CUT_PLACEHOLDERS_JS)
+                if cut:
+                    problems.append(f"{path}: placeholders cut off: {cut}")
                 small = [t for t in page.evaluate(TAP_TARGETS_JS) if t["height"] < 44]
                 if small:
                     problems.append(f"{path}: tap targets under 44 px: {small[:5]}")
         finally:
             browser.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_lists_use_an_office_screens_width_and_forms_keep_a_readable_column(
+    live_server, household_a, admin_user, alice, auditor
+):
+    require_system_part(CHROMIUM, "Chromium")
+    from playwright.sync_api import sync_playwright
+
+    wide = {
+        "alice": ["/registry/", "/registry/households/", "/registry/residents/", "/api/docs/"],
+        "admin_user": ["/registry/flags/", "/areas/", "/accounts/users/"],
+        "auditor": ["/audit/"],
+    }
+    narrow = {
+        "alice": [f"/registry/households/{household_a.pk}/", f"/registry/households/{household_a.pk}/edit/"]
+    }
+    users = {"alice": alice, "admin_user": admin_user, "auditor": auditor}
+    cookies = {who: _session_cookie(user, live_server.url) for who, user in users.items()}
+    widths: dict[str, float] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for who in users:
+                context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+                context.add_cookies([cookies[who]])
+                page = context.new_page()
+                for path in wide.get(who, []) + narrow.get(who, []):
+                    page.goto(live_server.url + path)
+                    widths[path] = page.locator("main#main").bounding_box()["width"]
+        finally:
+            browser.close()
+    assert all(widths[path] >= 1300 for paths in wide.values() for path in paths), widths
+    assert all(widths[path] <= 960 for paths in narrow.values() for path in paths), widths
