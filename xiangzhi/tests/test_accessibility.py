@@ -7,14 +7,17 @@ time. Swagger UI's own widget on the API docs page is third-party code and left 
 header and the page around it are checked.
 """
 
+from typing import TYPE_CHECKING
+
 import pytest
 from django.test import Client
 
-from xiangzhi.tests.helpers import require_system_part
+from xiangzhi.tests.helpers import CHROMIUM, CHROMIUM_ARGS, require_system_part
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-PHONE = {"width": 360, "height": 740}
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
+
+PHONE: "ViewportSize" = {"width": 360, "height": 740}
 BLOCKING = {"serious", "critical"}
 
 # Every link and button a thumb taps in the header and the page, with its height and its text.
@@ -147,7 +150,8 @@ def test_lists_use_an_office_screens_width_and_forms_keep_a_readable_column(
                 page = context.new_page()
                 for path in wide.get(who, []) + narrow.get(who, []):
                     page.goto(live_server.url + path)
-                    widths[path] = page.locator("main#main").bounding_box()["width"]
+                    box = page.locator("main#main").bounding_box()
+                    widths[path] = box["width"] if box else 0
         finally:
             browser.close()
     assert all(widths[path] >= 1300 for paths in wide.values() for path in paths), widths
