@@ -19,6 +19,8 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_town
 	@echo "Serving http://127.0.0.1:8000 — log in as cadre1 / xiangzhi-demo"
+	@# the background worker (messages, scheduled jobs) runs beside the web server and stops with it
+	$(BIN)/python manage.py worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: $(BIN)/.installed

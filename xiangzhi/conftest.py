@@ -140,7 +140,7 @@ def other_town_admin(db):
 
 
 @pytest.fixture
-def users(admin_user, alice, charlie, grid, duty, clerk, auditor):
+def users(admin_user, alice, charlie, grid, duty, clerk, auditor, resident):
     return {
         "admin": admin_user,
         "cadre": alice,
@@ -149,6 +149,7 @@ def users(admin_user, alice, charlie, grid, duty, clerk, auditor):
         "duty": duty,
         "clerk": clerk,
         "auditor": auditor,
+        "resident": resident,
     }
 
 
@@ -208,3 +209,12 @@ def household_b(admin_user, group_b1):
     )
     h.refresh_from_db()
     return h
+
+
+@pytest.fixture
+def resident(household_a):
+    """张三, head of household A-001, signed up as a resident (his own phone 13812345678)."""
+    from xiangzhi.portal.services import resident_signed_in
+
+    zhang = household_a.residents.unrestricted("test set-up").get(name="张三")
+    return resident_signed_in(resident=zhang)

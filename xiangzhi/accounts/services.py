@@ -286,3 +286,24 @@ def user_unlock_from_server(*, username: str) -> User:
         after={"failed_attempts_cleared": attempts, "via": "command line"},
     )
     return user
+
+
+@transaction.atomic
+def resident_user_ensure(
+    *, user: User | None, town, username: str, display_name: str, household_id: int
+) -> User:
+    """The account a resident signs in with: made on their first sign-in, without a password (they sign in with
+    codes sent to their phone), holding the one role `resident` over the household they live in — moved with them
+    when they move."""
+    if user is None:
+        user = User(username=username, town=town, display_name=display_name)
+        user.set_unusable_password()
+        user.save()
+    elif user.display_name != display_name:
+        user.display_name = display_name
+        user.save(update_fields=["display_name"])
+    RoleAssignment.objects.update_or_create(
+        user=user, role=Role.RESIDENT, defaults={"object_id": household_id, "village": None}
+    )
+    user.__dict__.pop("role_assignments", None)
+    return user

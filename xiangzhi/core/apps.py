@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        # Every app declares its permissions and audit actions in its own modules; importing them registers them.
-        autodiscover_modules("permissions", "audit")
+        # Every app declares its permissions, audit actions and background tasks in its own modules; importing them
+        # registers them.
+        autodiscover_modules("permissions", "audit", "tasks")
         from . import checks  # noqa: F401

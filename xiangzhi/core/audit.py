@@ -21,6 +21,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import context
 from .models import AuditEntry
@@ -291,3 +292,14 @@ def display_value(entry: AuditEntry, change: AuditChange, value) -> str:
     if model_field is not None and model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     return str(value)
+
+
+register_action(
+    "core.task.retry",
+    gettext_lazy("ran a failed background task again"),
+    fields={
+        "task": gettext_lazy("task"),
+        "failed_run": gettext_lazy("failed run"),
+        "new_run": gettext_lazy("new run"),
+    },
+)

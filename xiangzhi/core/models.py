@@ -115,3 +115,19 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class ScheduledJob(models.Model):
+    """When a periodic background job (`core.background.periodic`) is next due; the worker claims it by moving
+    `next_run_at` forward in one UPDATE. Not a tenant table: a job runs for every town."""
+
+    name = models.CharField(_("job"), max_length=200, primary_key=True)
+    next_run_at = models.DateTimeField(_("next run"))
+    last_enqueued_at = models.DateTimeField(_("last run"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+
+    def __str__(self):
+        return self.name

@@ -17,10 +17,13 @@ from django.utils.cache import patch_vary_headers
 from .permissions import can
 
 
-def requires(action: str):
+def requires(action: str, *, login_url: str | None = None):
+    """The page needs `action`: a visitor goes to sign in (at `login_url`, else the staff login page), a user
+    without the action gets 404."""
+
     def decorator(view):
         @wraps(view)
-        @login_required
+        @login_required(login_url=login_url)
         def wrapped(request, *args, **kwargs):
             if not can(request.user, action):
                 raise Http404

@@ -210,3 +210,10 @@ def markdown_table() -> str:
             cells = [level.value if (level := grants[r]) else "–" for r in roles]
             lines.append(f"| `{action.name}` | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+VIEW_TASKS = register(
+    "core.view_tasks",
+    _("read the background tasks that failed and run them again"),
+    grants={Role.TOWN_ADMIN: Level.TOWN},
+)

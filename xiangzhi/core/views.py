@@ -2,14 +2,19 @@
 
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tasks_db.models import DBTaskResult
 from rest_framework import exceptions
 
-from . import audit
+from . import audit, background
 from . import permissions as perms
 from .filtersets import AuditEntryFilter
 from .landing import landing_for
@@ -102,3 +107,31 @@ def error_403(request, exception=None):
 
 def error_500(request):
     return _error(request, 500, exceptions.APIException)
+
+
+@requires(perms.VIEW_TASKS)
+def failed_tasks(request):
+    """Background tasks that failed: those that will not be tried again first, then those waiting to retry."""
+    rows = background.failed_tasks()
+    return render(
+        request,
+        "core/tasks.html",
+        {"final": [r for r in rows if not r.will_retry], "retrying": [r for r in rows if r.will_retry]},
+    )
+
+
+@requires(perms.VIEW_TASKS)
+@require_POST
+def task_retry(request, pk):
+    try:
+        failed = DBTaskResult.objects.failed().get(pk=pk)
+    except (DBTaskResult.DoesNotExist, ValidationError):
+        raise Http404 from None
+    again = background.task_retry(result_id=failed.pk)
+    audit.audit_record(
+        actor=request.user,
+        action="core.task.retry",
+        after={"task": failed.task_path, "failed_run": str(failed.pk), "new_run": str(again.pk)},
+    )
+    messages.success(request, _("The task will run again shortly."))
+    return redirect("core:tasks")

@@ -22,7 +22,7 @@ from django.apps import apps
 
 from xiangzhi.core.permissions import Role, get_action
 
-SIGNED_IN = frozenset(("admin", "cadre", "grid", "duty", "clerk", "auditor"))
+SIGNED_IN = frozenset(("admin", "cadre", "grid", "duty", "clerk", "auditor", "resident"))
 
 # who holds each action: read from the permissions the apps registered (core.permissions), not a hand copy
 ROLE_KEYS: dict[str, str] = {
@@ -32,6 +32,7 @@ ROLE_KEYS: dict[str, str] = {
     Role.DUTY: "duty",
     Role.CLERK: "clerk",
     Role.AUDITOR: "auditor",
+    Role.RESIDENT: "resident",
 }
 
 LOGIN_URL = "/accounts/login/"

@@ -29,3 +29,28 @@ def require_system_part(path_or_cmd: str, what: str) -> str:
             pytest.fail("CI: " + message)
         pytest.skip("NOTICE: " + message)
     return found
+
+
+def run_tasks(limit: int = 100) -> int:
+    """Run the background tasks that are due, here, as the worker would (`manage.py worker`), and return how many
+    ran. The worker's own loop closes idle connections, which would break a test's transaction; this runs its
+    task step only. `test_background` runs the real command in a transactional test."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test",
+        excluded_queue_names=[],
+    )
+    ran = 0
+    while ran < limit and (result := DBTaskResult.objects.ready().first()) is not None:
+        result.claim("test")
+        worker.run_task(result)
+        ran += 1
+    return ran

@@ -52,10 +52,12 @@ def _pages(household):
         ("alice", card, None),
         ("alice", "/registry/households/", None),
         ("alice", "/registry/residents/", None),
+        ("alice", "/notices/", None),
         ("alice", "/api/docs/", {"exclude": [["#swagger-ui"]]}),
         ("admin_user", "/registry/flags/", None),
         ("admin_user", "/areas/", None),
         ("admin_user", "/accounts/users/", None),
+        ("admin_user", "/messages/", None),
         ("auditor", "/audit/", None),
     ]
 

@@ -38,7 +38,7 @@ from xiangzhi.tests.access import (
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("admin", "cadre", "grid", "duty", "clerk", "auditor", "anonymous")
+ROLES = ("admin", "cadre", "grid", "duty", "clerk", "auditor", "resident", "anonymous")
 USERS = {
     "admin": "admin_user",
     "cadre": "alice",
@@ -46,6 +46,7 @@ USERS = {
     "duty": "duty",
     "clerk": "clerk",
     "auditor": "auditor",
+    "resident": "resident",
 }
 assert frozenset(USERS) == SIGNED_IN
 

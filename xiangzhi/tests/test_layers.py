@@ -12,11 +12,16 @@ LAYERS = {
     "core": 0,
     "areas": 1,
     "accounts": 2,
-    "registry": 3,
+    # the outbox: every app above sends through it
+    "messaging": 3,
+    "registry": 4,
     # the next pillars sit above the registry; the shop spends the points ledger's balances
-    "monitoring": 4,
-    "points": 4,
-    "shop": 5,
+    "monitoring": 5,
+    "points": 5,
+    "shop": 6,
+    "notices": 5,
+    # residents' own pages read every pillar: their household, later their points and notices
+    "portal": 7,
 }
 NOT_APPS = {"config", "tests", "locale", "templates", "conftest"}
 

@@ -44,10 +44,15 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "xiangzhi.core",
     "xiangzhi.areas",
     "xiangzhi.accounts",
+    "xiangzhi.messaging",
     "xiangzhi.registry",
+    "xiangzhi.notices",
+    "xiangzhi.portal",
 ]
 
 MIDDLEWARE = [
@@ -228,3 +233,28 @@ LOGGING = {
 # Lockout is per account by design (another account on the same address stays usable), so axes' advice to
 # also key on the IP address does not apply.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Background tasks (`xiangzhi.core.background`): rows in the database, run by `manage.py worker` — no broker.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Text messages (`xiangzhi.messaging`). The default sender only writes the outbox and the log, so a town without an
+# SMS contract still works; set XIANGZHI_SMS_GATEWAY_URL to send through an HTTP gateway.
+XIANGZHI_SMS_GATEWAY_URL = os.environ.get("XIANGZHI_SMS_GATEWAY_URL", "")
+XIANGZHI_SMS_GATEWAY_TOKEN = os.environ.get("XIANGZHI_SMS_GATEWAY_TOKEN", "")
+XIANGZHI_SMS_GATEWAY_TIMEOUT = float(os.environ.get("XIANGZHI_SMS_GATEWAY_TIMEOUT", "10"))
+XIANGZHI_SMS_SENDER = os.environ.get(
+    "XIANGZHI_SMS_SENDER",
+    "xiangzhi.messaging.senders.HttpGatewaySender"
+    if XIANGZHI_SMS_GATEWAY_URL
+    else "xiangzhi.messaging.senders.OutboxOnlySender",
+)
+
+# Residents sign in with a code sent to a phone on record (`xiangzhi.portal`).
+XIANGZHI_SIGN_IN_CODE_TTL = datetime.timedelta(minutes=5)
+XIANGZHI_SIGN_IN_CODE_INTERVAL = datetime.timedelta(seconds=60)  # between two codes to one phone
+XIANGZHI_SIGN_IN_CODES_PER_PHONE_PER_HOUR = 5
+XIANGZHI_SIGN_IN_CODES_PER_ADDRESS_PER_HOUR = int(
+    os.environ.get("XIANGZHI_SIGN_IN_CODES_PER_ADDRESS_PER_HOUR", "30")
+)
+XIANGZHI_SIGN_IN_FAILURES_TO_LOCK = 5
+XIANGZHI_SIGN_IN_LOCK = datetime.timedelta(minutes=30)

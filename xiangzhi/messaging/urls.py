@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "messaging"
+urlpatterns = [
+    path("", views.outbox, name="outbox"),
+    path("<int:pk>/resend/", views.resend, name="resend"),
+]

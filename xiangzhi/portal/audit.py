@@ -1,0 +1,8 @@
+from django.utils.translation import gettext_lazy as _
+
+from xiangzhi.core.audit import register_action, register_model
+
+from .models import ResidentAccount
+
+register_action("portal.resident.sign_in", _("signed in as a resident"), fields={"via": _("how")})
+register_model(ResidentAccount, fields=("resident",))

@@ -1,0 +1,183 @@
+"""Residents sign in with a one-time code sent to a phone on record (their own number, `holder = self`).
+
+A code expires after 5 minutes, works once, and is stored only as a keyed hash. Codes are limited per phone (one a
+minute, five an hour) and per address (XIANGZHI_SIGN_IN_CODES_PER_ADDRESS_PER_HOUR); five wrong codes lock the
+phone for 30 minutes. The page answers the same whether or not a number is on record, so it cannot be used to
+learn which numbers the registry holds.
+"""
+
+import datetime
+import hmac
+import re
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xiangzhi.accounts.services import resident_user_ensure
+from xiangzhi.core.audit import audit_record
+from xiangzhi.core.crypto import blind_index
+from xiangzhi.messaging.services import sms_send
+from xiangzhi.registry.choices import PhoneHolder
+from xiangzhi.registry.idnumber import normalize_phone
+from xiangzhi.registry.models import ContactPhone, Resident
+
+from . import texts
+from .models import ResidentAccount, SignInCode, SignInFailure, SignInLock
+
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_HOUR = datetime.timedelta(hours=1)
+
+
+def phone_clean(phone: str) -> str:
+    """The 11 digits of a mainland mobile number as typed (the registry's own normalisation: full-width digits,
+    dashes, a +86 or 0086 prefix allowed)."""
+    try:
+        digits = normalize_phone(re.sub(r"\s", "", phone or ""))
+    except ValidationError:
+        digits = ""
+    if not _MOBILE.fullmatch(digits):
+        raise ValidationError({"phone": _("Enter an 11-digit mobile number.")})
+    return digits
+
+
+def phone_key(phone: str) -> str:
+    return blind_index("phone", phone_clean(phone))
+
+
+def _code_hash(key: str, code: str) -> str:
+    return blind_index("sign-in-code", f"{key}:{code}")
+
+
+def _locked_until(key: str, now: datetime.datetime) -> datetime.datetime | None:
+    lock = SignInLock.objects.filter(phone_blind=key, until__gt=now).first()
+    return lock.until if lock else None
+
+
+def _locked_error(until: datetime.datetime) -> ValidationError:
+    return ValidationError(
+        _("Too many wrong codes for this number. Try again after %(time)s.")
+        % {"time": timezone.localtime(until).strftime("%H:%M")}
+    )
+
+
+def _reachable(key: str):
+    """The living residents whose own phone this is, with their household."""
+    return list(
+        ContactPhone.objects.unrestricted("signing in: who the typed number reaches, shown to no one")
+        .filter(Resident.living_here("resident__"), blind=key, holder=PhoneHolder.SELF)
+        .select_related("resident__household", "town")
+        .order_by("resident_id")
+    )
+
+
+def code_request(*, phone: str, ip_address: str | None, now: datetime.datetime | None = None) -> None:
+    """Send a sign-in code to `phone` if it is a resident's own number on record; raise ValidationError when a
+    limit is reached. The answer is the same whether or not the number is on record."""
+    now = now or timezone.now()
+    phone = phone_clean(phone)
+    key = phone_key(phone)
+    until = _locked_until(key, now)
+    if until:
+        raise _locked_error(until)
+    recent = SignInCode.objects.filter(phone_blind=key, created_at__gt=now - _HOUR)
+    if recent.filter(created_at__gt=now - settings.XIANGZHI_SIGN_IN_CODE_INTERVAL).exists():
+        raise ValidationError(_("A code was sent less than a minute ago. Wait a moment before asking again."))
+    if recent.count() >= settings.XIANGZHI_SIGN_IN_CODES_PER_PHONE_PER_HOUR:
+        raise ValidationError(_("Too many codes for this number in the last hour. Try again later."))
+    if (
+        ip_address
+        and SignInCode.objects.filter(ip_address=ip_address, created_at__gt=now - _HOUR).count()
+        >= settings.XIANGZHI_SIGN_IN_CODES_PER_ADDRESS_PER_HOUR
+    ):
+        raise ValidationError(_("Too many codes were asked for from this network. Try again later."))
+
+    reached = _reachable(key)
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        SignInCode.objects.create(
+            phone_blind=key,
+            code_hash=_code_hash(key, code) if reached else "",
+            ip_address=ip_address,
+            created_at=now,
+            expires_at=now + settings.XIANGZHI_SIGN_IN_CODE_TTL,
+        )
+        if reached:
+            town = reached[0].town
+            sms_send(
+                town=town,
+                phone=phone,
+                kind=texts.SIGN_IN_CODE,
+                context={
+                    "town": town.name,
+                    "code": code,
+                    "minutes": int(settings.XIANGZHI_SIGN_IN_CODE_TTL.total_seconds() // 60),
+                },
+                recipient_name=reached[0].resident.name,
+            )
+
+
+def code_verify(
+    *, key: str, code: str, ip_address: str | None, now: datetime.datetime | None = None
+) -> list[Resident]:
+    """The residents a right code for the phone `key` (`phone_key`) signs in as — one, or a family sharing a
+    number, to choose from; the code is used up. A wrong or expired code raises ValidationError and counts towards
+    the phone's lock."""
+    now = now or timezone.now()
+    until = _locked_until(key, now)
+    if until:
+        raise _locked_error(until)
+    code = re.sub(r"\s", "", code or "")
+    candidate = (
+        SignInCode.objects.filter(phone_blind=key, used_at__isnull=True, expires_at__gt=now)
+        .exclude(code_hash="")
+        .order_by("-created_at")
+        .first()
+    )
+    right = candidate is not None and hmac.compare_digest(candidate.code_hash, _code_hash(key, code))
+    # single use, even when two requests bring the same code at once: only one UPDATE finds it unused
+    if (
+        candidate is not None
+        and right
+        and SignInCode.objects.filter(pk=candidate.pk, used_at__isnull=True).update(used_at=now)
+    ):
+        SignInFailure.objects.filter(phone_blind=key).delete()
+        return [phone.resident for phone in _reachable(key)]
+    SignInFailure.objects.create(phone_blind=key, ip_address=ip_address, created_at=now)
+    window = now - settings.XIANGZHI_SIGN_IN_LOCK
+    if (
+        SignInFailure.objects.filter(phone_blind=key, created_at__gt=window).count()
+        >= settings.XIANGZHI_SIGN_IN_FAILURES_TO_LOCK
+    ):
+        until = now + settings.XIANGZHI_SIGN_IN_LOCK
+        SignInLock.objects.update_or_create(phone_blind=key, defaults={"until": until})
+        SignInFailure.objects.filter(phone_blind=key).delete()
+        raise _locked_error(until)
+    raise ValidationError({"code": _("The code is wrong or has expired.")})
+
+
+@transaction.atomic
+def resident_signed_in(*, resident: Resident):
+    """The account of `resident`, made on their first sign-in, its household kept to the one they live in now."""
+    account = (
+        ResidentAccount.objects.unrestricted("signing in: the resident's own account")
+        .select_related("user")
+        .filter(resident=resident)
+        .first()
+    )
+    user = resident_user_ensure(
+        user=account.user if account else None,
+        town=resident.town,
+        username=f"~r{resident.pk}",
+        display_name=resident.name,
+        household_id=resident.household_id,
+    )
+    if account is None:
+        account = ResidentAccount.objects.create(town=resident.town, user=user, resident=resident)
+    account.last_sign_in_at = timezone.now()
+    account.save(update_fields=["last_sign_in_at"])
+    audit_record(actor=user, action="portal.resident.sign_in", target=account, after={"via": "code"})
+    return user

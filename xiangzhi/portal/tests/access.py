@@ -1,0 +1,34 @@
+"""The residents' pages' part of the project-wide tests (`xiangzhi/tests/access.py`)."""
+
+from xiangzhi.tests.access import SIGNED_IN, Access, Scan, holders, only
+
+VIEW_OWN = holders("portal.view_own_household")
+STAFF = SIGNED_IN - VIEW_OWN
+SIGN_IN = (302, "/r/")
+
+TABLE: dict[str, Access] = {
+    # the sign-in page: a resident already signed in goes home; anyone else may ask for a code
+    "portal:sign_in": Access(
+        get=only(STAFF, 200, anonymous=200, other=(302, "/r/home/")),
+        post=only(STAFF, 200, anonymous=200, other=(302, "/r/home/")),
+    ),
+    # without a code asked for first, back to the sign-in page
+    "portal:code": Access(
+        get=only(SIGNED_IN, SIGN_IN, anonymous=SIGN_IN), post=only(SIGNED_IN, SIGN_IN, anonymous=SIGN_IN)
+    ),
+    "portal:choose": Access(
+        get=only(SIGNED_IN, SIGN_IN, anonymous=SIGN_IN), post=only(SIGNED_IN, SIGN_IN, anonymous=SIGN_IN)
+    ),
+    "portal:home": Access(get=only(VIEW_OWN, 200, anonymous=(302, "/r/?next=/r/home/"))),
+}
+
+
+def scanned_urls(objects) -> list[Scan]:
+    return [Scan("/r/home/")]
+
+
+def check_scan(scanned: dict[str, str], *, role, client, objects) -> None:
+    """A resident's household page shows every member's phone masked, their own too."""
+    if role == "resident":
+        home = scanned["/r/home/"]
+        assert "138****5678" in home and "158****3333" in home

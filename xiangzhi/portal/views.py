@@ -1,0 +1,111 @@
+"""Residents' pages: sign in with a code sent to their phone, then their own household."""
+
+import datetime
+
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xiangzhi.core import context
+from xiangzhi.core.masking import mask_phone
+from xiangzhi.core.pages import apply_errors, requires
+from xiangzhi.core.permissions import can
+from xiangzhi.notices import selectors as notice_selectors
+from xiangzhi.notices import services as notice_services
+from xiangzhi.registry.models import Resident
+
+from . import permissions as perms
+from . import selectors, services
+from .forms import CodeForm, PhoneForm
+
+PENDING = "portal.pending"  # the phone a code was sent to: its blind index and its mask, never the number
+CHOICE = "portal.choice"  # the residents a verified code reaches, when a family shares one number
+CHOICE_TTL = datetime.timedelta(minutes=5)
+
+
+def sign_in(request):
+    if can(request.user, perms.VIEW_OWN):
+        return redirect("portal:home")
+    form = PhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        try:
+            services.code_request(phone=phone, ip_address=context.current().ip_address)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            clean = services.phone_clean(phone)
+            request.session[PENDING] = {"key": services.phone_key(clean), "masked": mask_phone(clean)}
+            return redirect("portal:code")
+    return render(request, "portal/sign_in.html", {"form": form})
+
+
+def code(request):
+    pending = request.session.get(PENDING)
+    if not pending:
+        return redirect("portal:sign_in")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            residents = services.code_verify(
+                key=pending["key"], code=form.cleaned_data["code"], ip_address=context.current().ip_address
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            del request.session[PENDING]
+            if len(residents) == 1:
+                return _signed_in(request, residents[0])
+            if residents:
+                request.session[CHOICE] = {"ids": [r.pk for r in residents], "at": timezone.now().isoformat()}
+                return redirect("portal:choose")
+            form.add_error(None, _("This number no longer reaches anyone on record. Ask your village cadre."))
+    return render(request, "portal/code.html", {"form": form, "masked": pending["masked"]})
+
+
+def choose(request):
+    choice = request.session.get(CHOICE)
+    if not choice or timezone.now() - datetime.datetime.fromisoformat(choice["at"]) > CHOICE_TTL:
+        request.session.pop(CHOICE, None)
+        return redirect("portal:sign_in")
+    residents = list(
+        Resident.objects.unrestricted("the residents a verified code reaches, to choose who signs in")
+        .filter(pk__in=choice["ids"])
+        .order_by("pk")
+    )
+    if request.method == "POST":
+        chosen = next((r for r in residents if str(r.pk) == request.POST.get("resident")), None)
+        if chosen is not None:
+            del request.session[CHOICE]
+            return _signed_in(request, chosen)
+    return render(request, "portal/choose.html", {"residents": residents})
+
+
+def _signed_in(request, resident):
+    user = services.resident_signed_in(resident=resident)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("portal:home")
+
+
+@requires(perms.VIEW_OWN, login_url="portal:sign_in")
+def home(request):
+    own = selectors.own_household(user=request.user)
+    unread = notice_selectors.household_unread_count(user=request.user, household=own.household)
+    return render(request, "portal/home.html", {"own": own, "unread_notices": unread})
+
+
+@requires(perms.VIEW_OWN, login_url="portal:sign_in")
+def notices(request):
+    household = selectors.own_household(user=request.user).household
+    found = notice_selectors.household_notices(user=request.user, household=household)[:50]
+    return render(request, "portal/notices.html", {"notices": found})
+
+
+@requires(perms.VIEW_OWN, login_url="portal:sign_in")
+def notice(request, pk):
+    household = selectors.own_household(user=request.user).household
+    found = notice_selectors.household_notices(user=request.user, household=household).get(pk=pk)
+    notice_services.notice_read(user=request.user, notice=found, household=household)
+    return render(request, "portal/notice.html", {"notice": found})
