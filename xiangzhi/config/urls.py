@@ -11,6 +11,7 @@ urlpatterns = [
     path("registry/", include("xiangzhi.registry.urls")),
     path("messages/", include("xiangzhi.messaging.urls")),
     path("notices/", include("xiangzhi.notices.urls")),
+    path("visits/", include("xiangzhi.visits.urls")),
     path("r/", include("xiangzhi.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("xiangzhi.config.api_urls")),

@@ -1,8 +1,11 @@
 """Form pieces every app's forms and filtersets share."""
 
+from dataclasses import dataclass, field
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.forms.renderers import DjangoTemplates
 from django.utils.translation import gettext_noop
 
 # Django's forms translate their label suffix (":") and the marks after which they add none (":?.!"), but its
@@ -78,3 +81,81 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
                 )
         return super().clean(value)
+
+
+class FormRenderer(DjangoTemplates):
+    """Every form of the platform (`{{ form }}`, Django's own forms too) is drawn by the same two templates: a
+    summary of the errors at the top, each a link to its field; required fields marked; each field's message under
+    its own label, the field `aria-invalid` and `aria-describedby` its message; sections as fieldsets when the form
+    declares them (`SectionedForm`). `core/static/core/forms.js` focuses the summary after a failed submit."""
+
+    form_template_name = "core/forms/form.html"
+    field_template_name = "core/forms/field.html"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A fieldset of a form: its legend and its fields by name, in order; a tuple of names is one row kept together
+    (a phone, who answers it and their name). `rest=True` takes the fields the form names in no section, so a field
+    added to a form shows up in its section without touching a template. `more`: the label of a button that
+    reveals the form's rows one at a time (rows after the first empty one stay hidden until asked for; without
+    JavaScript every row shows)."""
+
+    legend: str
+    fields: tuple = ()
+    rest: bool = False
+    more: str = ""
+
+
+@dataclass
+class Row:
+    fields: list
+    show_when: tuple[str, str] | None = None  # (the controlling field's name, the values, space-separated)
+
+    @property
+    def grouped(self) -> bool:
+        return len(self.fields) > 1
+
+
+@dataclass
+class Fieldset:
+    legend: str
+    rows: list[Row] = field(default_factory=list)
+    more: str = ""
+
+
+class SectionedForm(forms.Form):
+    """A form drawn in sections (`sections`), with fields shown only while another has one of some values
+    (`show_when = {"disability_level": ("flags", ["3"])}`: JavaScript hides the row otherwise; without it the
+    field always shows). A form without sections is drawn as one list of fields."""
+
+    sections: tuple[Section, ...] = ()
+    show_when: dict[str, tuple[str, list[str]]]
+
+    def fieldsets(self) -> list[Fieldset]:
+        named = {
+            n
+            for s in self.sections
+            for item in s.fields
+            for n in (item if isinstance(item, tuple) else (item,))
+        }
+        rest = [n for n, f in self.fields.items() if n not in named and not f.widget.is_hidden]
+        show_when = getattr(self, "show_when", {})
+        result = []
+        for section in self.sections:
+            items = list(section.fields) + (rest if section.rest else [])
+            rows = []
+            for item in items:
+                names = [n for n in (item if isinstance(item, tuple) else (item,)) if n in self.fields]
+                if not names:
+                    continue
+                when = show_when.get(names[0])
+                rows.append(
+                    Row(
+                        fields=[self[n] for n in names],
+                        show_when=(when[0], " ".join(str(v) for v in when[1])) if when else None,
+                    )
+                )
+            if rows:
+                result.append(Fieldset(legend=section.legend, rows=rows, more=section.more))
+        return result

@@ -36,10 +36,14 @@ def requires(action: str, *, login_url: str | None = None):
 
 
 def apply_errors(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the named fields, or on the form as a whole."""
+    """Show a service's ValidationError on the form: on the named fields, or on the form as a whole. A form whose
+    fields are not the service's (one "phones" list, three phone slots) places the others with `place_error`."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            if field in form.fields:
+                form.add_error(field, errors)
+            elif not (hasattr(form, "place_error") and form.place_error(field, errors)):
+                form.add_error(None, errors)
     else:
         form.add_error(None, exc)
 

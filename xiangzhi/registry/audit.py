@@ -57,6 +57,21 @@ register_action(
     _("exported residents"),
     fields={"rows": _("rows"), "filters": _("filters")},
 )
+register_action("registry.household.print", _("printed a household card"), fields={"size": _("paper size")})
+register_action(
+    "registry.certificate.issue",
+    _("issued a certificate of residence"),
+    fields={"certificate": _("certificate number"), "purpose": _("purpose")},
+)
+register_action(
+    "registry.certificate.print",
+    _("printed a certificate of residence"),
+    fields={
+        "certificate": _("certificate number"),
+        "size": _("paper size"),
+        "id_in_full": _("ID number printed in full"),
+    },
+)
 register_action(
     "registry.search.number",
     _("searched by a whole phone or ID number"),

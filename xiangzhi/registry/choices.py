@@ -39,6 +39,32 @@ class Relationship(models.TextChoices):
     OTHER = "other", _("Other (其他)")
 
 
+class MembershipStart(models.TextChoices):
+    """Why a resident joined a household: with `MembershipEnd`, a household's history and the town's population
+    changes (人口变动) are read from the memberships themselves."""
+
+    REGISTERED = "registered", _("Already living here (recorded)")
+    BIRTH = "birth", _("Born (出生)")
+    MARRIAGE = "marriage", _("Married in (婚入)")
+    MOVED_IN = "moved_in", _("Moved in from outside the town (迁入本镇)")
+    MOVED = "moved", _("Moved from another household of the town (镇内转户)")
+    SPLIT = "split", _("Split off another household (分户)")
+    MERGED = "merged", _("Households merged (并户)")
+
+
+# What a cadre chooses when adding a member; the others are set by the service that moves people (move, split,
+# merge), which knows where they came from.
+ADD_MEMBER_REASONS = (
+    MembershipStart.BIRTH,
+    MembershipStart.MARRIAGE,
+    MembershipStart.MOVED_IN,
+    MembershipStart.REGISTERED,
+)
+ADD_MEMBER_CHOICES = [
+    (value, label) for value, label in MembershipStart.choices if value in ADD_MEMBER_REASONS
+]
+
+
 class MembershipEnd(models.TextChoices):
     MOVED = "moved", _("Moved to another household")
     SPLIT = "split", _("Split into a new household (分户)")

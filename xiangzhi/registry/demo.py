@@ -8,6 +8,7 @@ the keys). A million residents (a county) take a few minutes: most rows go throu
 (COPY on PostgreSQL) rather than model instances.
 """
 
+import collections
 import contextlib
 import datetime
 import functools
@@ -25,7 +26,7 @@ from xiangzhi.core.crypto import blind_index
 from xiangzhi.core.models import Town
 
 from . import search
-from .choices import IdStatus, PhoneHolder, Relationship, ResidenceStatus
+from .choices import IdStatus, MembershipEnd, MembershipStart, PhoneHolder, Relationship, ResidenceStatus
 from .idnumber import check_character
 from .models import (
     ContactPhone,
@@ -37,7 +38,12 @@ from .models import (
     SearchToken,
 )
 from .services import town_flags_seed
+from .services.households import SEQUENCE_DIGITS, household_number_prefix
 
+# The demo's registry was filled this long ago; its history (births, deaths, moves, splits) spans the last
+# HISTORY_DAYS, so the population changes and the household cards have something to show.
+REGISTERED_DAYS_AGO = 730
+HISTORY_DAYS = 548
 REFERENCE_RESIDENTS = 26_551
 REFERENCE_HOUSEHOLDS = 6_975
 VILLAGE_NAMES = [
@@ -83,6 +89,8 @@ class Person:
         default_factory=list
     )  # number, holder, holder name, priority
     flags: list[tuple[str, int | None]] = field(default_factory=list)
+    joined: tuple[str, datetime.date] | None = None  # why and when, if within the history; else registered
+    left: tuple[str, datetime.date] | None = None  # died or moved out of the town
 
 
 @dataclass
@@ -94,6 +102,8 @@ class FakeHousehold:
     longitude: float
     confirmed_days_ago: int
     people: list[Person]
+    registered: datetime.date | None = None  # within the history: moved in from outside, or split off
+    split_off: bool = False  # from the household before it in its group
 
 
 # ----------------------------------------------------------------------------------------------- the generator
@@ -144,7 +154,7 @@ class Generator:
         """One household of `size` people at its place (the village's centre, its group), as plain values."""
         lat, lon = center
         house_no = f"{house_index}号"
-        return FakeHousehold(
+        fake = FakeHousehold(
             number=number,
             address=f"{village_name}{group_name}{house_no}",
             house_number=house_no,
@@ -153,6 +163,54 @@ class Generator:
             confirmed_days_ago=self.rnd.randint(0, 400),
             people=self.family(size),
         )
+        self.history(fake, may_split=house_index > 1)
+        return fake
+
+    def recent(self) -> datetime.date:
+        return self.today - datetime.timedelta(days=self.rnd.randint(1, HISTORY_DAYS))
+
+    def history(self, fake: FakeHousehold, *, may_split: bool) -> None:
+        """What happened to the household in the last HISTORY_DAYS: it moved in from outside the town or split
+        off its neighbour, babies were born, spouses married in, old parents died, young adults left the town.
+        Heads stay (every demo household has one)."""
+        rnd, people = self.rnd, fake.people
+        roll = rnd.random()
+        if roll < 0.012 or (roll < 0.03 and may_split):
+            fake.registered = self.recent()
+            fake.split_off = roll >= 0.012
+            reason = MembershipStart.SPLIT if fake.split_off else MembershipStart.MOVED_IN
+            for p in people:
+                p.joined = (reason, fake.registered)
+        for p in people:
+            age_days = (self.today - p.birth).days
+            if age_days < HISTORY_DAYS and (fake.registered is None or p.birth > fake.registered):
+                # recorded a few days or weeks after the birth
+                p.joined = (
+                    MembershipStart.BIRTH,
+                    p.birth + datetime.timedelta(days=rnd.randint(0, min(40, age_days))),
+                )
+            elif (
+                p.relationship in (Relationship.SPOUSE, Relationship.DAUGHTER_IN_LAW, Relationship.SON_IN_LAW)
+                and p.joined is None
+                and self.age(p) < 35
+                and rnd.random() < 0.25
+            ):
+                p.joined = (MembershipStart.MARRIAGE, self.recent())
+            if p.relationship == Relationship.HEAD:
+                continue
+            since = p.joined[1] if p.joined else self.today - datetime.timedelta(days=HISTORY_DAYS)
+            if self.age(p) >= 68 and rnd.random() < 0.1 + (self.age(p) - 68) * 0.01:
+                p.left = (MembershipEnd.DECEASED, self.recent())
+            elif 18 <= self.age(p) <= 40 and rnd.random() < 0.025:
+                p.left = (MembershipEnd.MOVED_OUT, self.recent())
+            if p.left and p.left[1] <= since:
+                p.left = None
+            elif p.left:
+                p.status = (
+                    ResidenceStatus.DECEASED
+                    if p.left[0] == MembershipEnd.DECEASED
+                    else ResidenceStatus.MOVED_OUT
+                )
 
     def household_sizes(self, households: int, residents: int) -> list[int]:
         sizes = self.rnd.choices([1, 2, 3, 4, 5, 6, 7], weights=[11, 22, 22, 22, 14, 7, 2], k=households)
@@ -378,7 +436,7 @@ def build_town(
         group = group_rows[index * len(group_rows) // households]
         per_group[group.pk] = per_group.get(group.pk, 0) + 1
         placement.append((group, per_group[group.pk]))
-    created = timezone.now()
+    created = timezone.now() - datetime.timedelta(days=REGISTERED_DAYS_AGO)
     inserters, keys = _inserters(), _Keys()
     done = 0
     with _bulk_load_session():
@@ -390,7 +448,6 @@ def build_town(
                     placement[start : start + batch],
                     centers,
                     sizes[start : start + batch],
-                    start,
                     flag_ids,
                     created,
                     inserters,
@@ -480,7 +537,17 @@ class _RawInsert:
 def _inserters() -> dict[str, _RawInsert]:
     return {
         "membership": _RawInsert(
-            Membership, ["town_id", "household_id", "resident_id", "relationship", "started_at"]
+            Membership,
+            [
+                "town_id",
+                "household_id",
+                "resident_id",
+                "relationship",
+                "started_at",
+                "start_reason",
+                "ended_at",
+                "end_reason",
+            ],
         ),
         "phone": _RawInsert(
             ContactPhone, ["town_id", "resident_id", "number", "blind", "holder", "holder_name", "priority"]
@@ -492,17 +559,36 @@ def _inserters() -> dict[str, _RawInsert]:
     }
 
 
-def _write_batch(gen, town, placement, centers, sizes, offset, flag_ids, created, inserters, keys):
+# What the members of a split-off household had been in the household they left: its head's children and their
+# families.
+_BEFORE_SPLIT = {
+    (Relationship.HEAD, "M"): Relationship.SON,
+    (Relationship.HEAD, "F"): Relationship.DAUGHTER,
+    (Relationship.SPOUSE, "F"): Relationship.DAUGHTER_IN_LAW,
+    (Relationship.SPOUSE, "M"): Relationship.SON_IN_LAW,
+    (Relationship.SON, "M"): Relationship.GRANDSON,
+    (Relationship.DAUGHTER, "F"): Relationship.GRANDDAUGHTER,
+}
+_BEFORE_SPLIT = collections.defaultdict(lambda: Relationship.OTHER, _BEFORE_SPLIT)
+
+
+def _instant(day: datetime.date) -> datetime.datetime:
+    """A history date as the moment it was recorded: a working hour of that day, in the town's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, day.toordinal() % 50)))
+
+
+def _write_batch(gen, town, placement, centers, sizes, flag_ids, created, inserters, keys):
     fakes = [
         gen.household(
-            number=f"{town.code[:9]}{offset + k + 1:06d}",
+            # the town's pattern (services.households): village code, group, sequence in the group
+            number=f"{household_number_prefix(group)}{house_index:0{SEQUENCE_DIGITS}d}",
             village_name=group.village.name,
             group_name=group.name,
             house_index=house_index,
             center=centers[group.village_id],
             size=size,
         )
-        for k, ((group, house_index), size) in enumerate(zip(placement, sizes, strict=True))
+        for (group, house_index), size in zip(placement, sizes, strict=True)
     ]
     _load_batch(town, [group for group, _ in placement], fakes, flag_ids, created, inserters, keys)
 
@@ -519,8 +605,8 @@ def _load_batch(town, groups, fakes: list[FakeHousehold], flag_ids, created, ins
             house_number=fake.house_number,
             latitude=fake.latitude,
             longitude=fake.longitude,
-            created_at=created,
-            confirmed_at=created - datetime.timedelta(days=fake.confirmed_days_ago),
+            created_at=_instant(fake.registered) if fake.registered else created,
+            confirmed_at=timezone.now() - datetime.timedelta(days=fake.confirmed_days_ago),
         )
         for group, fake in zip(groups, fakes, strict=True)
     )
@@ -547,18 +633,43 @@ def _load_batch(town, groups, fakes: list[FakeHousehold], flag_ids, created, ins
     resident_rows = Resident.objects.bulk_create(resident_rows)
     # The rest goes through the DB-API as plain tuples (see _RawInsert), with the values the fields would store.
     town_id = town.pk
-    started = Membership._meta.get_field("started_at").get_db_prep_save(created, connection)
+    moment = Membership._meta.get_field("started_at").get_db_prep_save
+    started = moment(created, connection)
     encrypt = ContactPhone._meta.get_field("number").get_db_prep_save
-    heads, memberships, phones, flags, tokens = [], [], [], [], []
+    heads, memberships, phones, flags, tokens, split_from = [], [], [], [], [], []
     it = zip(resident_rows, id_blinds, strict=True)
-    for household, family in zip(house_rows, families, strict=True):
+    previous = None
+    for household, fake, family in zip(house_rows, fakes, families, strict=True):
         h_id, v_id, g_id = household.pk, household.village_id, household.group_id
+        # split off the household before it in its group (in this batch: else it came from outside the town)
+        source = previous.pk if fake.split_off and previous and previous.group_id == g_id else None
+        if source:
+            split_from.append((source, h_id))
+        previous = household
         for p in family:
             resident, id_blind = next(it)
             r_id = resident.pk
             if p.relationship == Relationship.HEAD:
                 heads.append((r_id, h_id))
-            memberships.append((town_id, h_id, r_id, p.relationship, started))
+            reason, since = p.joined or (MembershipStart.REGISTERED, None)
+            if reason == MembershipStart.SPLIT and not source:
+                reason = MembershipStart.MOVED_IN
+            start = moment(_instant(since), connection) if since else started
+            if reason == MembershipStart.SPLIT:  # their membership of the household they split off
+                memberships.append(
+                    (
+                        town_id,
+                        source,
+                        r_id,
+                        _BEFORE_SPLIT[p.relationship, p.sex],
+                        started,
+                        "registered",
+                        start,
+                        "split",
+                    )
+                )
+            end, end_reason = (moment(_instant(p.left[1]), connection), p.left[0]) if p.left else (None, "")
+            memberships.append((town_id, h_id, r_id, p.relationship, start, reason, end, end_reason))
             numbers = []
             for number, holder, holder_name, priority in p.phones:
                 blind = blind_index("phone", number)
@@ -575,6 +686,8 @@ def _load_batch(town, groups, fakes: list[FakeHousehold], flag_ids, created, ins
     table = connection.ops.quote_name(Household._meta.db_table)
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET head_id = %s WHERE id = %s", heads)  # noqa: S608
+        if split_from:
+            cursor.executemany(f"UPDATE {table} SET split_from_id = %s WHERE id = %s", split_from)  # noqa: S608
     inserters["membership"].write(memberships)
     inserters["phone"].write(phones)
     inserters["flag"].write(flags)

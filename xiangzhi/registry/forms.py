@@ -3,16 +3,24 @@
 from typing import cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xiangzhi.areas.models import Village, VillageGroup
 from xiangzhi.areas.selectors import villages_for
-from xiangzhi.core.forms import DateInput, ModelChoiceField, ModelMultipleChoiceField
+from xiangzhi.core.forms import DateInput, ModelChoiceField, ModelMultipleChoiceField, Section, SectionedForm
 from xiangzhi.core.permissions import can
 
 from . import permissions as perms
-from . import selectors
-from .choices import LIVING_RESIDENCE_CHOICES, MembershipEnd, PhoneHolder, Relationship, Sex
+from . import selectors, services
+from .choices import (
+    ADD_MEMBER_CHOICES,
+    LIVING_RESIDENCE_CHOICES,
+    MembershipEnd,
+    PhoneHolder,
+    Relationship,
+    Sex,
+)
 from .models import FlagType, Household
 from .services import FlagInput, PhoneInput
 
@@ -21,7 +29,15 @@ PHONE_SLOTS = 3
 
 class HouseholdForm(forms.Form):
     group = ModelChoiceField(label=_("village group"), queryset=VillageGroup.objects.none())
-    number = forms.CharField(label=_("household number (户号)"), max_length=32)
+    number = forms.CharField(
+        label=_("household number (户号)"),
+        max_length=32,
+        required=False,
+        help_text=_(
+            "leave empty: the system gives the group's next free number (village code, group, sequence: 00108016)"
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     address = forms.CharField(label=_("address"), max_length=200, required=False)
     house_number = forms.CharField(label=_("house number (门牌号)"), max_length=32, required=False)
     latitude = forms.DecimalField(
@@ -50,15 +66,48 @@ class HouseholdForm(forms.Form):
         if editing:
             del self.fields["number"]
 
+    def clean(self):
+        data = super().clean()
+        if data.get("number", "").strip() and data.get("group"):
+            try:
+                services.household_number_check(group=data["group"], number=data["number"])
+            except forms.ValidationError as exc:
+                self.add_error(None, exc)
+        return data
 
-class ResidentForm(forms.Form):
+
+def _relationship_choices():
+    """No relationship is preselected: a wrong default (a new member saved as 子) is a wrong record nobody sees."""
+    return [("", _("— choose —")), *Relationship.choices]
+
+
+class ResidentForm(SectionedForm):
+    """A member of a household, in sections. A field added to the form and named in no section lands in the
+    residence section (`rest=True`)."""
+
     name = forms.CharField(label=_("name"), max_length=60)
-    relationship = forms.ChoiceField(label=_("relationship to the head"), choices=Relationship.choices)
+    relationship = forms.ChoiceField(label=_("relationship to the head"), choices=_relationship_choices)
+    # no default: a birth, a marriage and a move into the town are counted apart (人口变动)
+    start_reason = forms.ChoiceField(
+        label=_("why they join"),
+        choices=[("", "—"), *ADD_MEMBER_CHOICES],
+    )
     id_number = forms.CharField(
         label=_("ID number (身份证号)"),
         max_length=40,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+        # forms.js fills sex and birth date from a typed number (the rule of idnumber.py) and says when the
+        # birth date entered disagrees; the service checks the same on save.
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "inputmode": "text",
+                "data-id-number": "",
+                "data-sex-field": "id_sex",
+                "data-birth-field": "id_birth_date",
+                "data-mismatch": _("The birth date does not match the ID number."),
+            }
+        ),
     )
     no_id_reason = forms.CharField(
         label=_("no ID number because"),
@@ -91,7 +140,10 @@ class ResidentForm(forms.Form):
 
     def __init__(self, *args, user, editing=False, phone_slots=PHONE_SLOTS, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["flags"].queryset = FlagType.objects.restrict(user, perms.VIEW)
+        flags = FlagType.objects.restrict(user, perms.VIEW)
+        self.fields["flags"].queryset = flags
+        # 残疾等级 only while a flag with a level (残疾, or any the town configured so) is ticked
+        self.show_when = {"disability_level": ("flags", [f.pk for f in flags if f.has_level])}
         self.phone_slots = phone_slots
         for i in range(1, phone_slots + 1):
             self.fields[f"phone_{i}"] = forms.CharField(
@@ -108,17 +160,32 @@ class ResidentForm(forms.Form):
             )
         if editing:
             del self.fields["relationship"]
+            del self.fields["start_reason"]
             self.fields["id_number"].help_text = _("leave empty to keep the number on record")
         if not can(user, perms.REVEAL_ID):
             # No field for what the user may not see (shop clerks, grid workers); the service ignores an ID
             # number from them anyway.
             del self.fields["id_number"]
+        self.sections = (
+            Section(
+                _("Identity"), ("name", "relationship", "id_number", "no_id_reason", "sex", "birth_date")
+            ),
+            Section(_("Residence"), ("residence_status",), rest=True),
+            Section(
+                _("Contact phones"),
+                tuple((f"phone_{i}", f"holder_{i}", f"holder_name_{i}") for i in range(1, phone_slots + 1)),
+                more=_("Add a phone"),
+            ),
+            Section(_("Flags"), ("flags", "disability_level")),
+        )
 
     def phone_inputs(self) -> list[PhoneInput]:
         phones = []
+        self.phone_slots_used = []
         for i in range(1, self.phone_slots + 1):
             number = self.cleaned_data.get(f"phone_{i}", "").strip()
             if number:
+                self.phone_slots_used.append(i)
                 phones.append(
                     PhoneInput(
                         number=number,
@@ -128,6 +195,20 @@ class ResidentForm(forms.Form):
                     )
                 )
         return phones
+
+    def place_error(self, name: str, errors) -> bool:
+        """The service names a bad phone by its place in the list it was given ("2: …"): put the message on the
+        slot it came from."""
+        if name != "phones":
+            return False
+        used = getattr(self, "phone_slots_used", [])
+        for message in (m for e in errors for m in e.messages):
+            index, _sep, text = message.partition(": ")
+            if index.isdigit() and 0 < int(index) <= len(used):
+                self.add_error(f"phone_{used[int(index) - 1]}", text)
+            else:
+                self.add_error(None, message)
+        return True
 
     def flag_inputs(self) -> list[FlagInput]:
         level = self.cleaned_data.get("disability_level")
@@ -147,15 +228,47 @@ class ResidentForm(forms.Form):
 
 
 class MembershipEndForm(forms.Form):
+    """死亡 / 迁出: no reason is preselected and the date is asked for; the page then asks to confirm with the
+    person's name (`confirmed` is set by that second step)."""
+
     reason = forms.ChoiceField(
         label=_("reason"),
-        choices=[
+        choices=[("", _("— choose —"))]
+        + [
             (c, label)
             for c, label in MembershipEnd.choices
             if c in (MembershipEnd.DECEASED, MembershipEnd.MOVED_OUT, MembershipEnd.REMOVED)
         ],
     )
+    date = forms.DateField(label=_("date"), widget=DateInput(), help_text=_("the day of the death or move"))
     note = forms.CharField(label=_("note"), max_length=200, required=False)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = timezone.localdate
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return date
+
+    def confirmation(self, resident) -> str:
+        """ "确认：张三 死亡，日期 2026-11-29" — what the second step asks the user to confirm."""
+        data = self.cleaned_data
+        return _("Confirm: %(name)s %(what)s, date %(date)s") % {
+            "name": resident.name,
+            "what": _END_WORDS[data["reason"]],
+            "date": data["date"].isoformat(),
+        }
+
+
+_END_WORDS = {
+    MembershipEnd.DECEASED: _("died"),
+    MembershipEnd.MOVED_OUT: _("moved out of the town"),
+    MembershipEnd.REMOVED: _("is removed from the household"),
+}
 
 
 class _TargetHouseholdForm(forms.Form):
@@ -221,28 +334,93 @@ class ChangeHeadForm(forms.Form):
         return {int(k[4:]): v for k, v in self.cleaned_data.items() if k.startswith("rel_") and v}
 
 
-class SplitForm(forms.Form):
-    """分户: the chosen members leave for a new household; relationships can be restated there with "change head"."""
+ADULT_AGE = 18
+_LEAVING_FIRST = {
+    Relationship.SON,
+    Relationship.DAUGHTER,
+    Relationship.GRANDSON,
+    Relationship.GRANDDAUGHTER,
+    Relationship.SIBLING,
+}
 
-    number = forms.CharField(label=_("new household number"), max_length=32)
+
+def _member_label(m) -> str:
+    """张三（45岁，子）: who is who when choosing who leaves and who heads the new household."""
+    age = m.resident.age
+    details = [_("%(age)d years") % {"age": age}] if age is not None else []
+    return _("%(name)s (%(details)s)") % {
+        "name": m.resident.name,
+        "details": _(", ").join([*details, str(m.relationship_label)]),
+    }
+
+
+class SplitForm(forms.Form):
+    """分户: the chosen members leave for a new household; relationships can be restated there with "change head".
+    The new household's number is proposed (the group's next free one) and may be typed over in the pattern; an
+    adult who is not the present head is proposed as its head."""
+
+    number = forms.CharField(
+        label=_("new household number"),
+        max_length=32,
+        required=False,  # empty: the next free number, as when the proposal is kept
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("proposed by the system; you may type another one of the same form"),
+    )
+    proposed_number = forms.CharField(required=False, widget=forms.HiddenInput)
     address = forms.CharField(label=_("address"), max_length=200, required=False)
     house_number = forms.CharField(label=_("house number (门牌号)"), max_length=32, required=False)
+    field_order = ["members", "new_head", "number", "address", "house_number"]
 
     def __init__(self, *args, card, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(m.resident.pk, m.resident.name) for m in card.members]
+        self.card = card
+        household = card.household
+        choices = [(m.resident.pk, _member_label(m)) for m in card.members]
         self.fields["members"] = forms.TypedMultipleChoiceField(
             label=_("members who leave"), choices=choices, coerce=int, widget=forms.CheckboxSelectMultiple
         )
         self.fields["new_head"] = forms.TypedChoiceField(
-            label=_("head of the new household"), choices=choices, coerce=int
+            label=_("head of the new household"), choices=[("", _("— choose —")), *choices], coerce=int
         )
+        # who usually leaves to head a household of their own: an adult child (the eldest first, as the card
+        # lists them), else another adult; never the present head, the spouse only when nobody else is adult
+        adults = [
+            m
+            for m in card.members
+            if m.resident.pk != household.head_id and (m.resident.age or 0) >= ADULT_AGE
+        ]
+        adults.sort(
+            key=lambda m: (m.relationship == Relationship.SPOUSE, m.relationship not in _LEAVING_FIRST)
+        )
+        if adults:
+            self.fields["new_head"].initial = adults[0].resident.pk
+        try:
+            proposed = services.household_number_next(group=household.group)
+        except forms.ValidationError:
+            proposed = ""
+        self.fields["number"].initial = self.fields["proposed_number"].initial = proposed
+        self.order_fields(self.field_order)
 
     def clean(self):
         data = super().clean()
-        if data.get("new_head") and data.get("members") and data["new_head"] not in data["members"]:
+        head = data.get("new_head")
+        if head and data.get("members") and head not in data["members"]:
             self.add_error("new_head", _("The new head must be one of the members who leave."))
+        member = next((m for m in self.card.members if m.resident.pk == head), None)
+        if member is not None and member.resident.age is not None and member.resident.age < ADULT_AGE:
+            self.add_error("new_head", _("The head of a new household must be an adult."))
+        number = data.get("number", "").strip()
+        if number and number != data.get("proposed_number"):
+            try:
+                services.household_number_check(group=self.card.household.group, number=number)
+            except forms.ValidationError as exc:
+                self.add_error(None, exc)
         return data
+
+    def number_to_use(self) -> str:
+        """The proposal untouched is taken afresh when saving (race-safe, `household_create`); a typed one as is."""
+        number = self.cleaned_data["number"].strip()
+        return "" if number == self.cleaned_data.get("proposed_number") else number
 
     def member_relationships(self) -> dict[int, str]:
         head = self.cleaned_data["new_head"]
@@ -277,3 +455,12 @@ class FlagTypeForm(forms.Form):
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["code"]
+
+
+class CertificateForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("what the certificate is for"),
+        max_length=100,
+        help_text=_("It is printed as “此证明用于…”, e.g. 办理子女入学."),
+    )
+    size = forms.ChoiceField(label=_("paper size"), choices=[("A4", "A4"), ("A6", "A6")], initial="A4")

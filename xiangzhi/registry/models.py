@@ -6,6 +6,7 @@ Every tenant table carries `town`, the distribution key should a county shard by
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -23,6 +24,7 @@ from .choices import (
     HouseholdStatus,
     IdStatus,
     MembershipEnd,
+    MembershipStart,
     PhoneHolder,
     Relationship,
     ResidenceStatus,
@@ -51,6 +53,14 @@ class Household(TownScopedModel):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     confirmed_at = models.DateTimeField(_("last confirmed"), null=True, blank=True)
+    split_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="split_off",
+        verbose_name=_("split off from"),
+    )
 
     scope = Scope(town="town", village="village", group="group", household="pk")
 
@@ -163,6 +173,12 @@ class Membership(TownScopedModel):
         _("relationship to the head"), max_length=24, choices=Relationship.choices
     )
     started_at = models.DateTimeField(_("from"), default=timezone.now)
+    start_reason = models.CharField(
+        _("why they joined"),
+        max_length=16,
+        choices=MembershipStart.choices,
+        default=MembershipStart.REGISTERED,
+    )
     ended_at = models.DateTimeField(_("until"), null=True, blank=True)
     end_reason = models.CharField(_("why it ended"), max_length=16, choices=MembershipEnd.choices, blank=True)
 
@@ -172,6 +188,11 @@ class Membership(TownScopedModel):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         ordering = ["started_at", "id"]
+        # population changes (人口变动) count a town's joins and departures by month
+        indexes = [
+            models.Index(fields=["town", "started_at"], name="membership_town_started"),
+            models.Index(fields=["town", "ended_at"], name="membership_town_ended"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["resident"], condition=Q(ended_at__isnull=True), name="membership_one_current"
@@ -288,3 +309,62 @@ class SearchToken(TownScopedModel):
 
     def __str__(self):
         return self.token
+
+
+class CertificateCounter(TownScopedModel):
+    """The last certificate number a town issued in a year. `services.certificate_issue` raises it by one under
+    the row's lock in the issue's own transaction, so numbers run without gaps (a failed issue rolls the counter
+    back with it) and without duplicates (a second issue waits for the first to commit)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number issued"), default=0)
+
+    scope = Scope(town="town")
+
+    class Meta:
+        verbose_name = _("certificate counter")
+        verbose_name_plural = _("certificate counters")
+        constraints = [models.UniqueConstraint(fields=["town", "year"], name="certificate_counter_once")]
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+class ResidenceCertificate(TownScopedModel):
+    """A certificate of residence (居住证明) the town issued to a resident, numbered per town and year
+    (`2026-000123`). What it states — name, village and group, address — is kept as issued, so printing it again
+    gives the same certificate whatever changed since."""
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("resident")
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("household")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("number in the year"))
+    purpose = models.CharField(_("purpose"), max_length=100)
+    name = models.CharField(_("name"), max_length=60)
+    place = models.CharField(_("village and group"), max_length=120)
+    address = models.CharField(_("address"), max_length=200)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+
+    scope = Scope(town="town", village="household__village", group="household__group", household="household")
+
+    class Meta:
+        verbose_name = _("certificate of residence (居住证明)")
+        verbose_name_plural = _("certificates of residence")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "year", "sequence"], name="certificate_number_once")
+        ]
+
+    def __str__(self):
+        return self.serial
+
+    @property
+    def serial(self) -> str:
+        return f"{self.year}-{self.sequence:06d}"

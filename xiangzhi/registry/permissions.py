@@ -5,6 +5,8 @@ change        write the registry
 reveal_phone  see one full phone number (logged)
 reveal_id     see ID numbers at all (masked) and reveal one in full (logged); search by ID fragment
 configure     keep the town's list of flags residents can carry
+print_card    print a household card as PDF (numbers masked; every print logged)
+certify       issue certificates of residence (居住证明) and print them again (logged)
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +54,19 @@ CONFIGURE = register(
     _("keep the list of flags residents can carry"),
     grants={Role.TOWN_ADMIN: _T},
     models=("registry.FlagType",),
+)
+PRINT_CARD = register(
+    "registry.print_card",
+    _("print household cards (numbers masked; every print logged)"),
+    # the card leaves the building: the roles who keep the registry, not the duty officer or the clerk
+    grants={Role.TOWN_ADMIN: _T, Role.CADRE: _V, Role.GRID: _G},
+    models=PERSONAL,
+)
+CERTIFY = register(
+    "registry.certify",
+    _("issue certificates of residence (居住证明) and print them again (logged)"),
+    grants={Role.TOWN_ADMIN: _T, Role.CADRE: _V},
+    models=("registry.Resident", "registry.ResidenceCertificate"),
 )
 
 # Where each role starts (core.landing): the dashboard for whoever keeps the registry; a shop clerk looks a

@@ -1,17 +1,30 @@
 """Every read of the registry starts from `restrict(user, action)`; out of scope raises DoesNotExist (→ 404)."""
 
+import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, DateField, Prefetch, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from xiangzhi.core.permissions import can
 
 from . import permissions as perms
-from .choices import LIVING_RESIDENCE_CHOICES, HouseholdStatus, ResidenceStatus
+from .choices import (
+    LIVING_RESIDENCE_CHOICES,
+    HouseholdStatus,
+    IdStatus,
+    MembershipEnd,
+    MembershipStart,
+    ResidenceStatus,
+)
 from .filtersets import age_range
 from .models import (
     ContactPhone,
     FlagType,
     Household,
     Membership,
+    ResidenceCertificate,
     Resident,
     ResidentFlag,
 )
@@ -136,6 +149,7 @@ class HouseholdCard:
     household: Household
     members: list[MemberRow]
     former: list[Membership]
+    memberships: list[Membership]
     call_list: list[tuple[ContactPhone, Resident]]
     emergency: list[tuple[Resident, ResidentFlag]]
 
@@ -196,8 +210,119 @@ def household_card(*, user, pk) -> HouseholdCard:
     )
     emergency = [(row.resident, f) for row in members for f in row.emergency_flags]
     return HouseholdCard(
-        household=household, members=members, former=former, call_list=call_list, emergency=emergency
+        household=household,
+        members=members,
+        former=former,
+        memberships=memberships,
+        call_list=call_list,
+        emergency=emergency,
     )
+
+
+def household_may_change(*, user, household: Household) -> bool:
+    """Whether the user may change this household (a duty officer who is also a grid worker may view the whole
+    town but change only their groups)."""
+    return can(user, perms.CHANGE) and (
+        Household.objects.restrict(user, perms.CHANGE).filter(pk=household.pk).exists()
+    )
+
+
+@dataclass
+class HistoryEvent:
+    """One line of a household's history: a member joined or left (with why), or the household was split off
+    another. `other` is the household they came from or went to, when the user may view it; `elsewhere` says
+    there was one the user may not view (its number is not shown)."""
+
+    when: datetime.datetime
+    joined: bool
+    reason: str
+    reason_label: str
+    resident: Resident | None = None
+    relationship_label: str = ""
+    other: Household | None = None
+    elsewhere: bool = False
+    year_only: bool = False
+
+
+# memberships that begin where another ends, at the same instant (`services._move`)
+_MOVES_IN = (MembershipStart.MOVED, MembershipStart.SPLIT, MembershipStart.MERGED)
+_MOVES_OUT = (MembershipEnd.MOVED, MembershipEnd.SPLIT, MembershipEnd.MERGED)
+
+
+def household_history(*, user, card: "HouseholdCard") -> list[HistoryEvent]:
+    """Who joined and left the household and why, newest first, from its memberships (already on the card) and
+    the memberships they continue or lead to: two more queries whatever the household's size, none when nobody
+    moved. A birth's date is the day it was recorded, near the birth date an ID number's mask hides: for a user
+    who may not reveal ID numbers it shows the year only, as the age does."""
+    household = card.household
+    memberships = card.memberships
+    movers = {m.resident_id for m in memberships if m.start_reason in _MOVES_IN or m.end_reason in _MOVES_OUT}
+    linked: dict[tuple[int, datetime.datetime], int] = {}  # (resident, instant) → the other household
+    if movers:
+        for resident_id, household_id, started, ended in (
+            Membership.objects.unrestricted("memberships of a household's members, read through restrict()")
+            .filter(resident_id__in=movers)
+            .exclude(household=household)
+            .values_list("resident_id", "household_id", "started_at", "ended_at")
+        ):
+            linked[(resident_id, started)] = household_id
+            if ended is not None:
+                linked[(resident_id, ended)] = household_id
+    other_ids = set(linked.values()) | ({household.split_from_id} if household.split_from_id else set())
+    visible = (
+        {
+            h.pk: h
+            for h in Household.objects.restrict(user, perms.VIEW).filter(pk__in=other_ids).only("number")
+        }
+        if other_ids
+        else {}
+    )
+    may_see_ids = can(user, perms.REVEAL_ID)
+
+    def other(resident_id, instant) -> dict:
+        other_id = linked.get((resident_id, instant))
+        return {"other": visible.get(other_id), "elsewhere": other_id is not None and other_id not in visible}
+
+    events = []
+    for m in memberships:
+        common = {"resident": m.resident, "relationship_label": m.get_relationship_display()}
+        events.append(
+            HistoryEvent(
+                when=m.started_at,
+                joined=True,
+                reason=m.start_reason,
+                reason_label=m.get_start_reason_display(),
+                year_only=m.start_reason == MembershipStart.BIRTH
+                and m.resident.id_status == IdStatus.PRESENT
+                and not may_see_ids,
+                **common,
+                **(other(m.resident_id, m.started_at) if m.start_reason in _MOVES_IN else {}),
+            )
+        )
+        if m.ended_at is not None:
+            events.append(
+                HistoryEvent(
+                    when=m.ended_at,
+                    joined=False,
+                    reason=m.end_reason,
+                    reason_label=m.get_end_reason_display(),
+                    **common,
+                    **(other(m.resident_id, m.ended_at) if m.end_reason in _MOVES_OUT else {}),
+                )
+            )
+    if household.split_from_id:
+        events.append(
+            HistoryEvent(
+                when=household.created_at,
+                joined=True,
+                reason="split_from",
+                reason_label=MembershipStart.SPLIT.label,
+                other=visible.get(household.split_from_id),
+                elsewhere=household.split_from_id not in visible,
+            )
+        )
+    events.sort(key=lambda e: (e.when, e.joined), reverse=True)  # newest first
+    return events
 
 
 AGE_BANDS = [(0, 6), (7, 17), (18, 34), (35, 59), (60, 69), (70, 79), (80, 200)]
@@ -248,6 +373,63 @@ def dashboard(*, user, village_id=None, group_id=None) -> dict:
     }
 
 
+# The columns of the population changes (人口变动): (key, what counts). Moves within the town are not changes of the
+# town's population, so a village's figures count only arrivals from and departures to outside the town.
+CHANGE_STARTS = {"births": MembershipStart.BIRTH, "moved_in": MembershipStart.MOVED_IN}
+CHANGE_ENDS = {"deaths": MembershipEnd.DECEASED, "moved_out": MembershipEnd.MOVED_OUT}
+CHANGE_COLUMNS = ("births", "deaths", "moved_in", "moved_out", "new_households", "split_households")
+
+
+def month_start(day: datetime.date, back: int = 0) -> datetime.date:
+    """The first day of `day`'s month, `back` months earlier."""
+    index = day.year * 12 + day.month - 1 - back
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def population_changes(*, user, village_id=None, group_id=None, months: int = 12, today=None) -> list[dict]:
+    """Births, deaths, arrivals from and departures to outside the town, new and split-off households, per month
+    (newest first) over the last `months` months, in the user's part of the town: three aggregate queries
+    whatever the number of months. A change counts where it happened: a departure in the household left."""
+    today = today or timezone.localdate()
+    first = month_start(today, months - 1)
+    since = timezone.make_aware(datetime.datetime.combine(first, datetime.time()))
+    memberships = Membership.objects.restrict(user, perms.VIEW)
+    households = Household.objects.restrict(user, perms.VIEW)
+    if village_id:
+        memberships = memberships.filter(household__village_id=village_id)
+        households = households.filter(village_id=village_id)
+    if group_id:
+        memberships = memberships.filter(household__group_id=group_id)
+        households = households.filter(group_id=group_id)
+    rows = {month_start(today, back): dict.fromkeys(CHANGE_COLUMNS, 0) for back in range(months)}
+    for when, why, reasons in (
+        ("started_at", "start_reason", CHANGE_STARTS),
+        ("ended_at", "end_reason", CHANGE_ENDS),
+    ):
+        by_reason = {reason: key for key, reason in reasons.items()}
+        for month, reason, n in (
+            memberships.filter(**{f"{when}__gte": since, f"{why}__in": by_reason})
+            .annotate(month=TruncMonth(when, output_field=DateField()))
+            .values_list("month", why)
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            rows.get(month, {})[by_reason[reason]] = n
+    for month, new, split in (
+        households.filter(created_at__gte=since)
+        .annotate(month=TruncMonth("created_at", output_field=DateField()))
+        .values_list("month")
+        .annotate(
+            new=Count("id", filter=Q(split_from__isnull=True)),
+            split=Count("id", filter=Q(split_from__isnull=False)),
+        )
+        .order_by()
+    ):
+        if month in rows:
+            rows[month]["new_households"], rows[month]["split_households"] = new, split
+    return [{"month": month, **counts} for month, counts in rows.items()]
+
+
 def household_export_rows(households):
     """(household, the head's first phone masked) per household, in two queries."""
     rows = list(households)
@@ -278,3 +460,23 @@ def flag_types_counted(*, user) -> list[FlagType]:
 
 def flag_type_get(*, user, pk) -> FlagType:
     return FlagType.objects.restrict(user, perms.CONFIGURE).get(pk=pk)
+
+
+def certificate_get(*, user, pk) -> ResidenceCertificate:
+    """An issued certificate of residence, for who may issue them in its household's part of the town."""
+    return (
+        ResidenceCertificate.objects.restrict(user, perms.CERTIFY)
+        .select_related("town", "resident", "household")
+        .get(pk=pk)
+    )
+
+
+def household_certificates(*, user, household: Household) -> list[ResidenceCertificate]:
+    """The certificates of residence issued to a household's members (a cadre's list on the card): one query,
+    none for a user who may not issue them."""
+    return list(
+        ResidenceCertificate.objects.restrict(user, perms.CERTIFY)
+        .filter(household=household)
+        .select_related("issued_by")
+        .order_by("-year", "-sequence")
+    )

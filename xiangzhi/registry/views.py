@@ -14,23 +14,27 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from xiangzhi.areas.filtersets import AreaFilter
 from xiangzhi.areas.selectors import groups_for, villages_for
+from xiangzhi.core import extensions
 from xiangzhi.core.audit import audit_record
 from xiangzhi.core.idempotency import idempotent_form
 from xiangzhi.core.masking import has_personal_number
 from xiangzhi.core.pages import form_page, render_page_or_fragment, requires, vary_on_htmx
+from xiangzhi.core.pdf import NoPdfFont, pdf_font
 from xiangzhi.core.permissions import can
 
 from . import permissions as perms
+from . import printing, selectors, services
 from . import search as search_module
-from . import selectors, services
 from .choices import LIVING_RESIDENCE_CHOICES, HouseholdStatus
 from .filtersets import LIVING, HouseholdFilter, ResidentFilter
 from .forms import (
     PHONE_SLOTS,
+    CertificateForm,
     ChangeHeadForm,
     FlagTypeForm,
     HouseholdForm,
@@ -59,6 +63,7 @@ def home(request):
     residents = functools.partial(_list_url, "registry:residents", area)
     links = {
         "households": _list_url("registry:households", area, status=HouseholdStatus.ACTIVE),
+        "changes": _list_url("registry:changes", area),
         "residents": residents(residence_status=LIVING),
         "by_status": [residents(residence_status=value) for value, _label in LIVING_RESIDENCE_CHOICES],
         "flags": [residents(residence_status=LIVING, flag=flag.code) for flag, _n in stats["flags"]],
@@ -74,8 +79,76 @@ def home(request):
             "by_status": zip(stats["by_status"], links["by_status"], strict=True),
             "flags": zip(stats["flags"], links["flags"], strict=True),
             "links": links,
+            "tiles": extensions.tiles(request.user, village_id=village_id, group_id=group_id),
             "villages": villages,
             "groups": groups,
+            "village_id": village_id,
+            "group_id": group_id,
+        },
+    )
+
+
+CHART_HEIGHT = 60  # the height of a population change's bars, in the chart's own units
+
+
+@requires(perms.VIEW)
+def population_changes(request):
+    """人口变动: births, deaths, arrivals from and departures to outside the town, new and split-off households per
+    month in the user's part of the town (or one of its villages or groups), each figure a link to its list, with
+    a small bar chart per figure drawn on the server (no script)."""
+    village_id, group_id = AreaFilter(request.GET, request=request).area()
+    rows = selectors.population_changes(user=request.user, village_id=village_id, group_id=group_id)
+    area = {"village": village_id, "group": group_id}
+    residents = functools.partial(_list_url, "registry:residents", area)
+    households = functools.partial(_list_url, "registry:households", area)
+    # (key, the chart's caption, the table's short heading)
+    columns = [
+        ("births", _("Births"), _("born")),
+        ("deaths", _("Deaths"), _("died")),
+        ("moved_in", _("Moved in from outside the town"), pgettext("population change", "in")),
+        ("moved_out", _("Moved out of the town"), pgettext("population change", "out")),
+        ("new_households", _("New households"), pgettext("population change", "new")),
+        ("split_households", _("Split-off households"), pgettext("population change", "split")),
+    ]
+    for row in rows:
+        month = f"{row['month']:%Y-%m}"
+        row["cells"] = [
+            (
+                label,
+                row[key],
+                households(registered=month, split="true" if key == "split_households" else "false")
+                if key.endswith("households")
+                else residents(change=key, month=month),
+            )
+            for key, label, _short in columns
+        ]
+    charts = []
+    oldest_first = list(reversed(rows))
+    for i, (key, label, _short) in enumerate(columns):
+        peak = max([row[key] for row in rows] + [1])
+        bars = [
+            {
+                "x": j * 10 + 1,
+                "height": round(CHART_HEIGHT * row[key] / peak, 1),
+                "y": CHART_HEIGHT - round(CHART_HEIGHT * row[key] / peak, 1),
+                "n": row[key],
+                "month": row["month"],
+                "url": row["cells"][i][2],
+            }
+            for j, row in enumerate(oldest_first)
+        ]
+        charts.append({"key": key, "label": label, "total": sum(row[key] for row in rows), "bars": bars})
+    return render(
+        request,
+        "registry/changes.html",
+        {
+            "rows": rows,
+            "columns": columns,
+            "charts": charts,
+            "chart_width": len(rows) * 10,
+            "chart_height": CHART_HEIGHT,
+            "villages": villages_for(user=request.user),
+            "groups": groups_for(user=request.user, village_id=village_id) if village_id else [],
             "village_id": village_id,
             "group_id": group_id,
         },
@@ -105,6 +178,8 @@ def _household_filter(request) -> HouseholdFilter:
 
 @requires(perms.VIEW)
 def household_list(request):
+    """The household roster: the resident list's filters where they apply to a household (a flag or members
+    working away: of a member living here), held in the URL."""
     filterset = _household_filter(request)
     village_id, _group_id = filterset.area()
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
@@ -115,11 +190,10 @@ def household_list(request):
         "registry/household_list.html",
         {
             "page": page,
+            "form": filterset.form,
             "query": query.urlencode(),
-            "villages": villages_for(user=request.user),
-            "village_id": village_id,
-            # the other filters (?status=active from the dashboard) survive a change of village
-            "kept": [(k, v) for k, v in query.items() if k not in ("village", "group")],
+            "groups": groups_for(user=request.user, village_id=village_id) if village_id else [],
+            "filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
         },
     )
 
@@ -143,7 +217,7 @@ def _csv_download(ascii_name: str, name: str):
 def household_export(request):
     """The household roster as CSV for Excel (UTF-8 with BOM); numbers masked; every export is audited."""
     filterset = _household_filter(request)
-    village_id, group_id = filterset.area()
+    filterset.area()  # an area out of scope is a 404 before anything is written
     households = filterset.qs
     day = f"{timezone.localdate():%Y%m%d}"
     response, writer = _csv_download(f"households-{day}.csv", _("households-%(date)s.csv") % {"date": day})
@@ -170,7 +244,7 @@ def household_export(request):
         action="registry.households.export",
         town=request.user.town,
         # the filters applied, not the raw query string: a stray parameter could carry a phone or ID number
-        after={"rows": rows, "filters": {"village": village_id, "group": group_id}},
+        after={"rows": rows, "filters": _audited_filters(filterset)},
     )
     return response
 
@@ -269,16 +343,94 @@ def _audited_filters(filterset) -> dict:
 @requires(perms.VIEW)
 def household_card(request, pk):
     card = selectors.household_card(user=request.user, pk=pk)
+    may_change = selectors.household_may_change(user=request.user, household=card.household)
     return render(
         request,
         "registry/household_card.html",
         {
             "card": card,
-            "may_change": can(request.user, perms.CHANGE),
+            "may_change": may_change,
+            # who joined and left, for who keeps the registry (cadres, grid workers); others see the members only
+            "history": selectors.household_history(user=request.user, card=card) if may_change else None,
             "may_see_ids": can(request.user, perms.REVEAL_ID),
             "may_reveal_phone": can(request.user, perms.REVEAL_PHONE),
+            "certificates": selectors.household_certificates(user=request.user, household=card.household),
+            "more_actions": extensions.household_actions(request.user, card.household.pk),
         },
     )
+
+
+def _pdf(data: bytes, ascii_name: str, name: str) -> HttpResponse:
+    """A PDF shown in the browser (inline), saved under a name in the page's language (RFC 6266)."""
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def _no_font(request, exc: NoPdfFont):
+    """No Chinese font on the server: say so, in the user's language, instead of a 500 or a PDF of boxes."""
+    return render(request, "core/error.html", {"code": 503, "message": exc.message}, status=503)
+
+
+@requires(perms.PRINT_CARD)
+def household_card_pdf(request, pk):
+    """The household card as PDF (`?size=A4` or `A6`): numbers masked, ID numbers only for who may see them;
+    every print is logged."""
+    card = selectors.household_card(user=request.user, pk=pk)
+    size = printing.paper_size(request.GET.get("size"))
+    try:
+        data = printing.household_card_pdf(
+            card=card, size=size, printed_by=request.user, may_see_ids=can(request.user, perms.REVEAL_ID)
+        )
+    except NoPdfFont as exc:
+        return _no_font(request, exc)
+    services.household_card_print(actor=request.user, household=card.household, size=size)
+    number = card.household.number
+    return _pdf(data, f"household-{pk}.pdf", _("household-%(n)s.pdf") % {"n": number})
+
+
+@requires(perms.CERTIFY)
+@idempotent_form
+def certificate_issue(request, pk):
+    """The purpose of a new certificate of residence; the issue then opens it as PDF. A second submit of the same
+    form opens the same certificate (`@idempotent_form`), so a retry never takes a second number."""
+    resident = selectors.resident_get(user=request.user, pk=pk, action=perms.CERTIFY)
+    if request.method == "POST":
+        try:
+            pdf_font()  # no number is taken for a certificate that could not be printed
+        except NoPdfFont as exc:
+            return _no_font(request, exc)
+    form = CertificateForm(request.POST or None)
+    return form_page(
+        request,
+        form,
+        lambda purpose, size: services.certificate_issue(
+            actor=request.user, resident=resident, purpose=purpose
+        ),
+        success=lambda cert: (
+            f"{reverse('registry:certificate_pdf', args=[cert.pk])}?size={form.cleaned_data['size']}"
+        ),
+        context={
+            "title": _("Certificate of residence for %(name)s") % {"name": resident.name},
+            "submit": _("Issue and print"),
+            "cancel_url": _household_url(resident.household_id),
+        },
+    )
+
+
+@requires(perms.CERTIFY)
+def certificate_pdf(request, pk):
+    """An issued certificate as PDF, the same number however often it is printed; each print is logged."""
+    certificate = selectors.certificate_get(user=request.user, pk=pk)
+    size = printing.paper_size(request.GET.get("size"))
+    try:
+        font = pdf_font()
+    except NoPdfFont as exc:
+        return _no_font(request, exc)
+    id_number = services.certificate_print(actor=request.user, certificate=certificate, size=size)
+    data = printing.certificate_pdf(certificate=certificate, id_number=id_number, size=size, font=font)
+    serial = certificate.serial
+    return _pdf(data, f"certificate-{serial}.pdf", _("certificate-of-residence-%(n)s.pdf") % {"n": serial})
 
 
 def _household_url(pk) -> str:
@@ -352,18 +504,16 @@ def _resident_form_page(request, form, save, *, success, done, context):
 @idempotent_form
 def resident_add(request, pk):
     household = selectors.household_get(user=request.user, pk=pk, action=perms.CHANGE)
-    initial = {
-        "relationship": "head" if household.head_id is None else "son",
-        "residence_status": "at_home",
-    }
-    form = ResidentForm(request.POST or None, user=request.user, initial=initial)
+    # no relationship preselected (a wrong default is a wrong record); most members live at home
+    form = ResidentForm(request.POST or None, user=request.user, initial={"residence_status": "at_home"})
     return _resident_form_page(
         request,
         form,
-        lambda relationship, **_data: services.resident_add(
+        lambda relationship, start_reason, **_data: services.resident_add(
             actor=request.user,
             household=household,
             relationship=relationship,
+            start_reason=start_reason,
             **form.identity(),
             phones=form.phone_inputs(),
             flags=form.flag_inputs(),
@@ -435,8 +585,9 @@ def resident_edit(request, pk):
     )
 
 
-def _resident_page(request, pk, form, save):
-    """A resident operation (end the membership, move): `save(resident, **data)` calls the service."""
+def _resident_page(request, pk, form, save, *, title: str = "%(name)s", submit: str = ""):
+    """A resident operation (end the membership, move): `save(resident, **data)` calls the service; `title` names
+    the resident (`%(name)s`)."""
     resident = selectors.resident_get(user=request.user, pk=pk, action=perms.CHANGE)
     return form_page(
         request,
@@ -444,17 +595,42 @@ def _resident_page(request, pk, form, save):
         lambda **data: save(resident, **data),
         success=_household_url(resident.household_id),
         done=_("Saved."),
-        context={"title": resident.name, "cancel_url": _household_url(resident.household_id)},
+        context={
+            "title": title % {"name": resident.name},
+            "submit": submit,
+            "cancel_url": _household_url(resident.household_id),
+        },
     )
 
 
 @requires(perms.CHANGE)
 def resident_end(request, pk):
+    """死亡 / 迁出 in two steps: the form (no reason preselected, the date asked for), then "确认：张三 死亡，日期 …"
+    with the values carried in hidden fields; only the confirmed POST ends the membership."""
+    form = MembershipEndForm(request.POST or None)
+    if "back" in request.POST:  # back from the confirmation: the form again, as filled in, nothing saved
+        form = MembershipEndForm(initial={k: request.POST.get(k, "") for k in ("reason", "date", "note")})
+    elif request.method == "POST" and form.is_valid() and not form.cleaned_data["confirmed"]:
+        resident = selectors.resident_get(user=request.user, pk=pk, action=perms.CHANGE)
+        return render(
+            request,
+            "registry/resident_end_confirm.html",
+            {
+                "title": _("%(name)s: death or moving out") % {"name": resident.name},
+                "resident": resident,
+                "form": form,
+                "question": form.confirmation(resident),
+            },
+        )
     return _resident_page(
         request,
         pk,
-        MembershipEndForm(request.POST or None),
-        lambda resident, **data: services.membership_end(actor=request.user, resident=resident, **data),
+        form,
+        lambda resident, confirmed, **data: services.membership_end(
+            actor=request.user, resident=resident, **data
+        ),
+        title=_("%(name)s: death or moving out"),
+        submit=_("Next"),  # nothing is saved before the confirmation
     )
 
 
@@ -470,7 +646,7 @@ def resident_move(request, pk):
     )
 
 
-def _household_page(request, card, form, save, *, success, title, done):
+def _household_page(request, card, form, save, *, success, title, done, intro=""):
     """A household operation page on the household card (change head, split, merge)."""
     return form_page(
         request,
@@ -478,7 +654,7 @@ def _household_page(request, card, form, save, *, success, title, done):
         save,
         success=success,
         done=done,
-        context={"title": title, "cancel_url": _household_url(card.household.pk)},
+        context={"title": title, "intro": intro, "cancel_url": _household_url(card.household.pk)},
     )
 
 
@@ -513,16 +689,23 @@ def household_split(request, pk):
         request,
         card,
         form,
-        lambda number, address, house_number, **_data: services.household_split(
+        lambda address, house_number, **_data: services.household_split(
             actor=request.user,
             household=card.household,
             members=form.member_relationships(),
-            number=number,
+            number=form.number_to_use(),
             address=address,
             house_number=house_number,
         ),
         success=lambda new: _household_url(new.pk),
-        title=_("Split the household (分户)"),
+        title=_("Split household %(n)s (分户)") % {"n": card.household.number},
+        intro=_("From household %(n)s of %(village)s %(group)s, head: %(head)s.")
+        % {
+            "n": card.household.number,
+            "village": card.household.village.name,
+            "group": card.household.group.name,
+            "head": card.household.head.name if card.household.head else "—",
+        },
         done=_("New household created. Check the members' relationships to its head."),
     )
 

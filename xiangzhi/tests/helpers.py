@@ -54,3 +54,26 @@ def run_tasks(limit: int = 100) -> int:
         worker.run_task(result)
         ran += 1
     return ran
+
+
+def at_the_same_moment(count: int, work) -> None:
+    """Run `work()` in `count` threads released together (PostgreSQL concurrency tests); each thread closes its
+    own database connection."""
+    import threading
+
+    from django.db import connection
+
+    start = threading.Barrier(count)
+
+    def run():
+        try:
+            start.wait()
+            work()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()

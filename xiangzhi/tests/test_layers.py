@@ -20,6 +20,7 @@ LAYERS = {
     "points": 5,
     "shop": 6,
     "notices": 5,
+    "visits": 5,
     # residents' own pages read every pillar: their household, later their points and notices
     "portal": 7,
 }

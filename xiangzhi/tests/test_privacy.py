@@ -161,18 +161,24 @@ def _use_the_registry(users, household_a) -> None:
     )
     alice.post(
         f"{API}/households/{household_a.pk}/members/",
-        {"name": "重复", "relationship": "son", "id_number": head.id_number},
+        {"name": "重复", "relationship": "son", "start_reason": "registered", "id_number": head.id_number},
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="dup-1",
     )
     alice.post(
         reverse("registry:resident_add", args=[household_a.pk]),
-        {"name": "重复", "relationship": "son", "id_number": head.id_number, "residence_status": "at_home"},
+        {
+            "name": "重复",
+            "relationship": "son",
+            "start_reason": "registered",
+            "id_number": head.id_number,
+            "residence_status": "at_home",
+        },
     )
     alice.get(reverse("registry:search"), {"q": "13812345678"})
     alice.get(f"{API}/search/", {"q": head.id_number})
     alice.get(reverse("registry:household_export"))
-    # an export URL carrying stray parameters (typed or pasted by hand): the audit row records the filters applied
+    # an export URL carrying a phone number (typed or pasted by hand): the audit row records the filters applied
     alice.get(reverse("registry:household_export"), {"village": household_a.village_id, "q": "13812345678"})
     son = household_a.residents.get(name="张小明")
     alice.post(f"{API}/residents/{son.pk}/end/", {"reason": "moved_out"}, content_type="application/json")
@@ -199,7 +205,8 @@ def test_the_raw_tables_hold_no_id_or_phone_number(users, household_a, household
     assert {"core_idempotencyrecord", "accounts_user"} <= tables
     assert hits == []
     export = AuditEntry.objects.filter(action="registry.households.export").latest("pk")
-    assert export.after["filters"] == {"village": household_a.village_id, "group": None}
+    # the search text is now a filter of the household list: recorded, but a phone number in it is not kept
+    assert export.after["filters"] == {"village": household_a.village_id, "q": "…"}
 
 
 # --- c) a reveal is one field of one person, in full, logged -----------------------------------------------------
@@ -413,6 +420,7 @@ def test_raw_sql_can_still_append(household_a):
 def test_a_name_with_markup_is_escaped_everywhere(users, household_a, auditor):
     # given a resident named like a script, reachable by a phone tail
     resident = services.resident_add(
+        start_reason="registered",
         actor=users["admin"],
         household=household_a,
         relationship="son",

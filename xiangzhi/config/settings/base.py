@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "xiangzhi.messaging",
     "xiangzhi.registry",
     "xiangzhi.notices",
+    "xiangzhi.visits",
     "xiangzhi.portal",
 ]
 
@@ -95,6 +96,8 @@ TEMPLATES = [
         },
     },
 ]
+# Every form's errors summarised and linked, required fields marked, sections as fieldsets (core/forms.py).
+FORM_RENDERER = "xiangzhi.core.forms.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -177,6 +180,10 @@ XIANGZHI_IDEMPOTENCY_RETENTION = datetime.timedelta(hours=24)
 # Searches by a whole phone or ID number (a check of a number the user typed, each audited) one account may make
 # in an hour; beyond it a search by number finds nothing until the hour's oldest check ages out.
 XIANGZHI_NUMBER_SEARCHES_PER_HOUR = int(os.environ.get("XIANGZHI_NUMBER_SEARCHES_PER_HOUR", "20"))
+
+# The Chinese font printed documents embed (a .ttf, .otf or .ttc file); empty: the first of
+# xiangzhi.core.pdf.DEFAULT_FONTS installed (Debian's fonts-noto-cjk).
+XIANGZHI_PDF_FONT = os.environ.get("XIANGZHI_PDF_FONT", "")
 
 # Oversize requests are refused with a 400 before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

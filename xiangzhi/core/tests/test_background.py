@@ -109,7 +109,7 @@ def test_the_core_purges_idempotency_keys_on_a_schedule(db):
     assert "xiangzhi.core.tasks.purge_idempotency_keys" in {job.name for job in background.periodic_jobs()}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_command_runs_due_tasks_against_the_database(capsys):
     flaky.enqueue("c", 0)
     call_command("worker", "--batch", verbosity=0)

@@ -4,7 +4,6 @@ write once on PostgreSQL, old keys are purged."""
 import datetime
 import io
 import re
-import threading
 
 import pytest
 from django.core.management import call_command
@@ -16,6 +15,7 @@ from rest_framework.test import APIClient
 from xiangzhi.core import idempotency
 from xiangzhi.core.models import IdempotencyRecord
 from xiangzhi.registry.models import Household
+from xiangzhi.tests.helpers import at_the_same_moment
 
 URL = "/api/v1/registry/households/"
 
@@ -113,17 +113,17 @@ def test_a_page_form_sent_twice_writes_once(client, alice, group_a1):
     client.force_login(alice)
     url = reverse("registry:household_create")
     token = _token(client.get(url))
-    data = {"group": group_a1.pk, "number": "A-305", "idempotency_token": token}
+    data = {"group": group_a1.pk, "number": "00101305", "idempotency_token": token}
     # when it is sent twice (a double click, a resend after a lost answer)
     first = client.post(url, data)
     again = client.post(url, data, follow=True)
     # then one household, and the second submit lands where the first went
-    household = Household.objects.get(number="A-305")
+    household = Household.objects.get(number="00101305")
     assert first.status_code == 302
     assert first["Location"] == reverse("registry:resident_add", args=[household.pk])
     assert again.redirect_chain[0] == (first["Location"], 302)
     assert "此表单已经保存过" in again.content.decode()
-    assert Household.objects.filter(number="A-305").count() == 1
+    assert Household.objects.filter(number="00101305").count() == 1
 
 
 @pytest.mark.django_db
@@ -131,7 +131,13 @@ def test_a_page_form_shown_again_with_errors_keeps_its_token_usable(client, alic
     client.force_login(alice)
     url = reverse("registry:resident_add", args=[household_a.pk])
     token = _token(client.get(url))
-    data = {"relationship": "son", "residence_status": "at_home", "no_id_reason": "新生儿", "sex": "M"}
+    data = {
+        "relationship": "son",
+        "start_reason": "registered",
+        "residence_status": "at_home",
+        "no_id_reason": "新生儿",
+        "sex": "M",
+    }
     data["idempotency_token"] = token
     assert client.post(url, data).status_code == 200  # no name: shown again with the error
     assert client.post(url, {**data, "name": "张补"}).status_code == 302
@@ -161,23 +167,14 @@ def test_purge_forgets_keys_older_than_the_retention(api, group_a1):
 def test_twenty_concurrent_retries_write_once(alice, group_a1):
     # given 20 clients sending the same create with the same key at the same moment
     threads_count = 20
-    start = threading.Barrier(threads_count)
     answers = []
 
     def send():
-        try:
-            client = APIClient()
-            client.force_authenticate(alice)
-            start.wait()
-            answers.append(_create(client, "A-400", "burst", group=group_a1.pk))
-        finally:
-            connection.close()
+        client = APIClient()
+        client.force_authenticate(alice)
+        answers.append(_create(client, "A-400", "burst", group=group_a1.pk))
 
-    threads = [threading.Thread(target=send) for _ in range(threads_count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_the_same_moment(threads_count, send)
 
     # then one household is written, and the 19 others replay its answer
     assert Household.objects.filter(number="A-400").count() == 1

@@ -7,7 +7,15 @@ from xiangzhi.areas.models import VillageGroup
 from xiangzhi.core.permissions import can
 
 from .. import permissions as perms
-from ..choices import LIVING_RESIDENCE_CHOICES, MembershipEnd, PhoneHolder, Relationship, ResidenceStatus, Sex
+from ..choices import (
+    ADD_MEMBER_CHOICES,
+    LIVING_RESIDENCE_CHOICES,
+    MembershipEnd,
+    PhoneHolder,
+    Relationship,
+    ResidenceStatus,
+    Sex,
+)
 from ..models import ContactPhone, FlagType, Household, Resident, ResidentFlag
 
 
@@ -126,9 +134,19 @@ class GroupInScopeField(serializers.PrimaryKeyRelatedField):
         return VillageGroup.objects.restrict(self.context["request"].user, perms.CHANGE)
 
 
+def _household_number():
+    return serializers.CharField(
+        max_length=32,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Empty: the group's next free number in the town's pattern (village code, group, sequence).",
+    )
+
+
 class HouseholdCreateSerializer(serializers.Serializer):
     group = GroupInScopeField()
-    number = serializers.CharField(max_length=32)
+    number = _household_number()
     address = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     house_number = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
     latitude = serializers.DecimalField(
@@ -176,6 +194,10 @@ class ResidentWriteSerializer(serializers.Serializer):
 
 class ResidentAddSerializer(ResidentWriteSerializer):
     relationship = serializers.ChoiceField(choices=Relationship.choices)
+    start_reason = serializers.ChoiceField(
+        choices=ADD_MEMBER_CHOICES,
+        help_text="Why they join: born, married in, moved in from outside the town, or already living here.",
+    )
 
 
 class MembershipEndSerializer(serializers.Serializer):
@@ -183,6 +205,9 @@ class MembershipEndSerializer(serializers.Serializer):
         choices=[MembershipEnd.DECEASED, MembershipEnd.MOVED_OUT, MembershipEnd.REMOVED]
     )
     note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    date = serializers.DateField(
+        required=False, help_text="The day of the death or move; today when not given."
+    )
 
 
 class MoveSerializer(serializers.Serializer):
@@ -208,7 +233,7 @@ class ChangeHeadSerializer(serializers.Serializer):
 
 class SplitSerializer(serializers.Serializer):
     members = RelationshipMapField()
-    number = serializers.CharField(max_length=32)
+    number = _household_number()
     group = serializers.IntegerField(required=False, allow_null=True)
     address = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     house_number = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)

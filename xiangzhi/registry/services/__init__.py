@@ -2,11 +2,20 @@
 split them by topic, and this package is the one name callers use (`services.resident_add`)."""
 
 from ._common import DuplicateIdNumber, FlagInput, PhoneInput
+from .certificates import (
+    certificate_id_number,
+    certificate_issue,
+    certificate_print,
+    household_card_print,
+)
+from .flags import resident_flag_set
 from .households import (
     household_change_head,
     household_confirm,
     household_create,
     household_merge,
+    household_number_check,
+    household_number_next,
     household_split,
     household_update,
 )
@@ -19,16 +28,23 @@ __all__ = [
     "DuplicateIdNumber",
     "FlagInput",
     "PhoneInput",
+    "certificate_id_number",
+    "certificate_issue",
+    "certificate_print",
     "flag_type_save",
+    "household_card_print",
     "household_change_head",
     "household_confirm",
     "household_create",
     "household_merge",
+    "household_number_check",
+    "household_number_next",
     "household_split",
     "household_update",
     "membership_end",
     "phone_reveal",
     "resident_add",
+    "resident_flag_set",
     "resident_move",
     "resident_reveal_id",
     "resident_update",

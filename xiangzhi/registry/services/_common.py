@@ -15,7 +15,7 @@ from xiangzhi.core.crypto import blind_index
 from xiangzhi.core.masking import digit_runs, has_personal_number, mask_id_number
 
 from .. import search
-from ..choices import LIVING_HERE, IdStatus, MembershipEnd, Relationship, ResidenceStatus
+from ..choices import LIVING_HERE, IdStatus, MembershipEnd, MembershipStart, Relationship, ResidenceStatus
 from ..idnumber import normalize_phone, parse_id_number
 from ..models import (
     ContactPhone,
@@ -281,9 +281,21 @@ _END_STATUS = {
 }
 
 
+# How a move's new membership began, by how the old one ended (`_move`).
+_START_OF = {
+    MembershipEnd.MOVED: MembershipStart.MOVED,
+    MembershipEnd.SPLIT: MembershipStart.SPLIT,
+    MembershipEnd.MERGED: MembershipStart.MERGED,
+}
+
+
 def _move(resident: Resident, household: Household, relationship: str, reason: str, when) -> Membership:
+    """End the resident's membership for `reason` (moved, split, merged) and start one in `household` for the
+    same reason; a resident who had left the town (no current membership) comes back: moved in from outside."""
+    start_reason = MembershipStart.MOVED_IN
     with contextlib.suppress(Membership.DoesNotExist):  # a resident who had moved out of the town
         _end_membership(_current_membership(resident), reason, when)
+        start_reason = _START_OF[reason]
     resident.household = household
     resident.town_id = household.town_id
     if resident.residence_status in (ResidenceStatus.MOVED_OUT,):
@@ -295,6 +307,7 @@ def _move(resident: Resident, household: Household, relationship: str, reason: s
         resident=resident,
         relationship=relationship,
         started_at=when,
+        start_reason=start_reason,
     )
     if relationship == Relationship.HEAD:
         household.head = resident

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,7 @@ from xiangzhi.core.scoping import require
 from .. import permissions as perms
 from .. import search
 from ..choices import HouseholdStatus, MembershipEnd, Relationship
+from ..idnumber import is_ascii_digits
 from ..models import (
     Household,
     Resident,
@@ -24,45 +25,148 @@ from ._common import (
     _move,
 )
 
+# 户号, the town's pattern: the village's code within the town (the last 3 digits of its 12-digit statistical
+# division code; 000 for a village without one), the group's number (2 digits) and the household's sequence in the
+# group (3 digits): 00108016 is household 16 of group 8 of village 001. The demo town is numbered so.
+SEQUENCE_DIGITS = 3
+
+
+def household_number_prefix(group: VillageGroup) -> str:
+    code = group.village.code
+    return f"{code[-3:] if code else '000'}{group.number:02d}"
+
+
+def household_number_fits(*, group: VillageGroup, number: str) -> bool:
+    prefix = household_number_prefix(group)
+    sequence = number[len(prefix) :]
+    return (
+        number.startswith(prefix)
+        and len(sequence) == SEQUENCE_DIGITS
+        and is_ascii_digits(sequence)
+        and int(sequence) > 0
+    )
+
+
+def household_number_next(*, group: VillageGroup) -> str:
+    """The next free number of the group in the town's pattern: one past the highest taken (a number of a closed
+    household is never given again). Proposed on the forms; `household_create` takes it under a lock."""
+    prefix = household_number_prefix(group)
+    taken = (
+        Household.objects.unrestricted(
+            "the numbers taken in the village, to propose a free one; none is shown"
+        )
+        .filter(village_id=group.village_id, number__startswith=prefix)
+        .values_list("number", flat=True)
+    )
+    highest = max(
+        (int(n[len(prefix) :]) for n in taken if household_number_fits(group=group, number=n)), default=0
+    )
+    if highest + 1 >= 10**SEQUENCE_DIGITS:
+        raise ValidationError(
+            {"number": _("%(group)s has no free household number left; type one.") % {"group": group.name}},
+            code="number_full",
+        )
+    return f"{prefix}{highest + 1:0{SEQUENCE_DIGITS}d}"
+
+
+def household_number_check(*, group: VillageGroup, number: str) -> None:
+    """A number a cadre typed must fit the town's pattern for the chosen group; the error shows the form expected."""
+    if not household_number_fits(group=group, number=number.strip()):
+        prefix = household_number_prefix(group)
+        raise ValidationError(
+            {
+                "number": _(
+                    "A household number of %(group)s has %(length)d digits: %(prefix)s (village and group) and a "
+                    "%(digits)d-digit sequence, for example %(example)s. Leave it empty to get the next free one."
+                )
+                % {
+                    "group": f"{group.village.name} {group.name}",
+                    "length": len(prefix) + SEQUENCE_DIGITS,
+                    "prefix": prefix,
+                    "digits": SEQUENCE_DIGITS,
+                    "example": f"{prefix}{1:0{SEQUENCE_DIGITS}d}",
+                }
+            },
+            code="number_pattern",
+        )
+
+
+def _taken(number: str) -> ValidationError:
+    return ValidationError(
+        {"number": _("Household number %(number)s is taken in this village.") % {"number": number}},
+        code="number_taken",
+    )
+
+
+NUMBER_ATTEMPTS = 5
+
 
 @transaction.atomic
 def household_create(
     *,
     actor,
     group: VillageGroup,
-    number: str,
+    number: str = "",
     address: str = "",
     house_number: str = "",
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
 ) -> Household:
+    """A new household in `group`. Without a number it gets the group's next free one (`household_number_next`),
+    taken under a lock on the group's row, and retried should another write take it first (the number is unique
+    in its village); a number given is kept as it is (the pages check the pattern first: the API also takes the
+    numbers of the 户籍 system)."""
     require(actor, perms.CHANGE, group)
     number = number.strip()
     # Shown in clear on every card, list and export: no phone or ID number in them.
-    _check_household_number(number)
+    if number:
+        _check_household_number(number)
     _check_free_text(address=address, house_number=house_number)
-    if (
-        Household.objects.unrestricted("the service checked scope with require()")
-        .filter(village_id=group.village_id, number=number)
-        .exists()
-    ):
-        raise ValidationError(
-            {"number": _("Household number %(number)s is taken in this village.") % {"number": number}}
+    fields = {
+        "town_id": group.town_id,
+        "village_id": group.village_id,
+        "group": group,
+        "address": address,
+        "house_number": house_number,
+        "latitude": latitude,
+        "longitude": longitude,
+        "confirmed_at": timezone.now(),
+    }
+    if number:
+        if (
+            Household.objects.unrestricted("the service checked scope with require()")
+            .filter(village_id=group.village_id, number=number)
+            .exists()
+        ):
+            raise _taken(number)
+        household = _insert(number, fields)
+    else:
+        # one generator per group at a time (PostgreSQL); SQLite runs writes one at a time anyway
+        VillageGroup.objects.unrestricted("the service checked scope with require()").select_for_update().get(
+            pk=group.pk
         )
-    household = Household.objects.create(
-        town_id=group.town_id,
-        village_id=group.village_id,
-        group=group,
-        number=number,
-        address=address,
-        house_number=house_number,
-        latitude=latitude,
-        longitude=longitude,
-        confirmed_at=timezone.now(),
-    )
+        household = None
+        for _attempt in range(NUMBER_ATTEMPTS):
+            number = household_number_next(group=group)
+            household = _insert(number, fields, retry=True)
+            if household is not None:
+                break
+        if household is None:
+            raise _taken(number)
     search.reindex_household(household)
     audit_record(actor=actor, action="registry.household.create", target=household, after=snapshot(household))
     return household
+
+
+def _insert(number: str, fields: dict, retry: bool = False) -> Household | None:
+    """Insert in a savepoint: a number another transaction took since the check is an answer, not a 500."""
+    try:
+        with transaction.atomic():
+            return Household.objects.create(number=number, **fields)
+    except IntegrityError:
+        if retry:
+            return None
+        raise _taken(number) from None
 
 
 @transaction.atomic
@@ -179,6 +283,8 @@ def household_split(
         address=address or household.address,
         house_number=house_number,
     )
+    new.split_from = household
+    new.save(update_fields=["split_from", "updated_at"])
     now = timezone.now()
     for resident in Resident.objects.unrestricted("the service checked scope with require()").filter(
         pk__in=members

@@ -14,7 +14,7 @@ from xiangzhi.core.scoping import require
 
 from .. import permissions as perms
 from .. import search
-from ..choices import HouseholdStatus, MembershipEnd, Relationship, ResidenceStatus
+from ..choices import ADD_MEMBER_REASONS, HouseholdStatus, MembershipEnd, Relationship, ResidenceStatus
 from ..models import (
     Household,
     Membership,
@@ -46,6 +46,7 @@ def resident_add(
     actor,
     household: Household,
     relationship: str,
+    start_reason: str,
     name: str,
     sex: str = "",
     birth_date: datetime.date | None = None,
@@ -72,6 +73,8 @@ def resident_add(
         raise ValidationError(
             {"relationship": _("The household already has a head; change the head instead.")}
         )
+    if start_reason not in ADD_MEMBER_REASONS:
+        raise ValidationError({"start_reason": _("Choose why they join the household.")})
     _check_residence(residence_status)
     if not can(actor, perms.REVEAL_ID):
         # Who may not see ID numbers may not enter one either (grid workers, clerks): whatever came is ignored.
@@ -103,7 +106,11 @@ def resident_add(
         existing = Resident.objects.unrestricted("an ID number is registered once").get(id_blind=blind)
         raise _duplicate_refused(actor=actor, number=number, existing=existing) from None
     Membership.objects.create(
-        town_id=household.town_id, household=household, resident=resident, relationship=relationship
+        town_id=household.town_id,
+        household=household,
+        resident=resident,
+        relationship=relationship,
+        start_reason=start_reason,
     )
     _set_phones(resident, list(phones))
     _set_flags(resident, list(flags))
@@ -115,7 +122,7 @@ def resident_add(
         actor=actor,
         action="registry.resident.add",
         target=resident,
-        after={**snapshot(resident), "relationship": relationship},
+        after={**snapshot(resident), "relationship": relationship, "start_reason": start_reason},
     )
     return resident
 
@@ -186,18 +193,39 @@ def resident_update(
 
 
 @transaction.atomic
-def membership_end(*, actor, resident: Resident, reason: str, note: str = "") -> Membership:
-    """Death, moving out of the town, or removal: the membership ends; nothing is deleted."""
+def membership_end(
+    *, actor, resident: Resident, reason: str, note: str = "", date: datetime.date | None = None
+) -> Membership:
+    """Death, moving out of the town, or removal on `date` (today when not given; never in the future, never before
+    the membership began): the membership ends; nothing is deleted."""
     require(actor, perms.CHANGE, resident)
     if reason not in (MembershipEnd.DECEASED, MembershipEnd.MOVED_OUT, MembershipEnd.REMOVED):
-        raise ValidationError(_("Choose death, moving away or removal."))
+        raise ValidationError({"reason": _("Choose death, moving away or removal.")})
     _check_free_text(note=note)
     try:
         membership = _current_membership(resident)
     except Membership.DoesNotExist:
         raise ValidationError(_("This resident is no longer a member of a household.")) from None
+    today = timezone.localdate()
+    if date is not None and date > today:
+        raise ValidationError({"date": _("The date cannot be in the future.")}, code="date_future")
+    started = timezone.localdate(membership.started_at)
+    if date is not None and date < started:
+        raise ValidationError(
+            {
+                "date": _("The resident joined this household on %(date)s; choose a later date.")
+                % {"date": started}
+            },
+            code="date_before_start",
+        )
+    # today: the moment of the write; an earlier day: its start, so the order of the rows stays the order of days
     now = timezone.now()
-    _end_membership(membership, reason, now)
+    when = (
+        now
+        if date in (None, today)
+        else timezone.make_aware(datetime.datetime.combine(date, datetime.time.min))
+    )
+    _end_membership(membership, reason, max(when, membership.started_at))
     before = snapshot(resident)
     resident.residence_status = _END_STATUS[reason]
     if note:
@@ -208,7 +236,7 @@ def membership_end(*, actor, resident: Resident, reason: str, note: str = "") ->
         action=_END_ACTION[reason],
         target=resident,
         before=before,
-        after={**snapshot(resident), "note": note},
+        after={**snapshot(resident), "note": note, "date": (date or today).isoformat()},
     )
     return membership
 

@@ -6,6 +6,7 @@ import re
 
 from django.urls import reverse
 
+from xiangzhi.registry import services
 from xiangzhi.registry.models import ContactPhone, FlagType, Resident
 from xiangzhi.tests.access import (
     API_ANON,
@@ -24,6 +25,8 @@ CHANGE = holders("registry.change")
 REVEAL_PHONE = holders("registry.reveal_phone")
 REVEAL_ID = holders("registry.reveal_id")
 CONFIGURE_FLAGS = holders("registry.configure")
+PRINT_CARD = holders("registry.print_card")
+CERTIFY = holders("registry.certify")
 
 API = "/api/v1/registry"
 
@@ -46,6 +49,7 @@ TABLE: dict[str, Access] = {
     "registry:household_export": page(VIEW),
     "registry:residents": page(VIEW),
     "registry:resident_export": page(VIEW),
+    "registry:changes": page(VIEW),
     "registry:household_create": page(CHANGE, form=True),
     "registry:household": page(VIEW, pk="household"),
     "registry:household_edit": page(CHANGE, pk="household", form=True),
@@ -57,6 +61,9 @@ TABLE: dict[str, Access] = {
     "registry:resident_edit": page(CHANGE, pk="resident", form=True),
     "registry:resident_end": page(CHANGE, pk="resident", form=True),
     "registry:resident_move": page(CHANGE, pk="resident", form=True),
+    "registry:household_card_pdf": page(PRINT_CARD, pk="household"),
+    "registry:certificate_issue": page(CERTIFY, pk="resident", form=True),
+    "registry:certificate_pdf": page(CERTIFY, pk="certificate"),
     "registry:reveal_id": page_post_only(REVEAL_ID, 200, pk="resident"),
     "registry:reveal_phone": page_post_only(REVEAL_PHONE, 200, pk="phone"),
     "registry:flags": page(CONFIGURE_FLAGS, form=True),
@@ -86,10 +93,15 @@ TABLE: dict[str, Access] = {
 
 
 def in_scope(request) -> dict:
-    """Household A-001 in village A group 1, its head and the head's phone, a flag of the town."""
+    """Household A-001 in village A group 1, its head and the head's phone, a flag of the town, a certificate of
+    residence issued to the head."""
     household = request.getfixturevalue("household_a")
     head = household.head
+    certificate = services.certificate_issue(
+        actor=request.getfixturevalue("admin_user"), resident=head, purpose="办理子女入学"
+    )
     return {
+        "certificate": certificate,
         "flag": FlagType.objects.get(town=household.town, code="dibao"),
         "household": household,
         "resident": head,

@@ -61,6 +61,7 @@ class ResidentFactory(factory.Factory):
     actor = None
     household = None
     relationship = factory.LazyAttribute(lambda o: "son" if o.household.head_id else "head")
+    start_reason = "registered"
     name = factory.Sequence(lambda n: f"测试{n}")
     id_number = factory.LazyAttributeSequence(lambda o, n: make_id(o.birth, "M" if o.male else "F", n))
 

@@ -52,6 +52,7 @@ def test_create_household_and_add_member(api, group_a1):
     member = {
         "name": "刘备",
         "relationship": "head",
+        "start_reason": "registered",
         "id_number": make_id(datetime.date(1961, 7, 1), "M", 31),
         "phones": [{"number": "13511112222", "holder": "self", "priority": 1}],
         "flags": [{"code": "disabled", "level": 3}],
@@ -77,7 +78,7 @@ def test_create_household_and_add_member(api, group_a1):
 def test_invalid_id_number_is_a_400_naming_the_problem(api, household_a, id_number, code_word):
     response = api.post(
         f"/api/v1/registry/households/{household_a.pk}/members/",
-        {"name": "坏号", "relationship": "son", "id_number": id_number},
+        {"name": "坏号", "relationship": "son", "start_reason": "registered", "id_number": id_number},
         format="json",
         HTTP_ACCEPT_LANGUAGE="en",
     )
@@ -177,7 +178,13 @@ def test_schema_and_docs_are_served_locally(api):
 
 def test_a_retried_write_with_the_same_idempotency_key_writes_once(api, household_a):
     url = f"/api/v1/registry/households/{household_a.pk}/members/"
-    body = {"name": "张重试", "relationship": "son", "sex": "M", "no_id_reason": "新生儿"}
+    body = {
+        "name": "张重试",
+        "relationship": "son",
+        "start_reason": "registered",
+        "sex": "M",
+        "no_id_reason": "新生儿",
+    }
     first = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k-123")
     again = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k-123")
     assert first.status_code == again.status_code == 201
@@ -193,7 +200,12 @@ def test_a_retried_write_with_the_same_idempotency_key_writes_once(api, househol
 
 def test_duplicate_id_number_is_a_400_with_the_holders_household(api, household_a, admin_user, group_a1):
     other = api.post("/api/v1/registry/households/", {"group": group_a1.pk, "number": "A-101"}, format="json")
-    member = {"name": "冒名", "relationship": "head", "id_number": household_a.head.id_number}
+    member = {
+        "name": "冒名",
+        "relationship": "head",
+        "start_reason": "registered",
+        "id_number": household_a.head.id_number,
+    }
     response = api.post(f"/api/v1/registry/households/{other.json()['id']}/members/", member, format="json")
     assert response.status_code == 400
     body = response.json()
@@ -206,7 +218,12 @@ def test_duplicate_id_number_is_a_400_with_the_holders_household(api, household_
 def test_duplicate_held_out_of_scope_gives_no_link(charlie, household_a, household_b):
     client = APIClient()
     client.force_authenticate(charlie)
-    member = {"name": "冒名", "relationship": "son", "id_number": household_a.head.id_number}
+    member = {
+        "name": "冒名",
+        "relationship": "son",
+        "start_reason": "registered",
+        "id_number": household_a.head.id_number,
+    }
     response = client.post(f"/api/v1/registry/households/{household_b.pk}/members/", member, format="json")
     assert response.status_code == 400
     assert "existing_household" not in response.json()

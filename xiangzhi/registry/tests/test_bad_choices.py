@@ -13,6 +13,7 @@ HUGE = "99999999999999999999"  # beyond 64 bits: SQLite raised OverflowError on 
 NEW_MEMBER = {
     "name": "张小红",
     "relationship": "daughter",
+    "start_reason": "registered",
     "sex": "F",
     "no_id_reason": "刚出生，还没上户口",
     "residence_status": "at_home",

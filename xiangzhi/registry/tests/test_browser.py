@@ -238,3 +238,83 @@ def test_editing_a_resident_without_id_number_keeps_the_birth_date(live_server, 
             browser.close()
     baby.refresh_from_db()
     assert (baby.notes, baby.birth_date) == ("在镇上读幼儿园", datetime.date(2019, 10, 28))
+
+
+SHOTS = "/tmp/shots-forms"
+
+
+def _login(page, url):
+    page.goto(url + "/accounts/login/")
+    page.fill("#id_username", "cadre1")
+    page.fill("#id_password", PASSWORD)
+    page.locator("form:has(#id_username) [type=submit]").click()
+    from playwright.sync_api import expect
+
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_member_form_guides_on_a_phone(live_server, phone_scenario):
+    """Adding a member at 360 px in zh-Hans: the ID number fills sex and birth date and says when a typed birth
+    date disagrees; 残疾等级 appears only once 残疾 is ticked; phones come one at a time; a failed submit lands on
+    the error summary."""
+    require_system_part(CHROMIUM, "Chromium")
+    import pathlib
+
+    from playwright.sync_api import expect, sync_playwright
+
+    pathlib.Path(SHOTS).mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(
+                viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, locale="zh-CN"
+            ).new_page()
+            page.set_default_timeout(10_000)
+            _login(page, live_server.url)
+            page.goto(live_server.url + f"/registry/households/{phone_scenario.pk}/members/new/")
+            expect(page.locator("fieldset.section legend").first).to_have_text("身份信息")
+            expect(page.get_by_text("的为必填项")).to_be_visible()
+
+            # the level is hidden until a flag with a level is ticked
+            level = page.locator("#id_disability_level")
+            expect(level).to_be_hidden()
+            page.get_by_label("残疾", exact=True).check()
+            expect(level).to_be_visible()
+            page.get_by_label("残疾", exact=True).uncheck()
+            expect(level).to_be_hidden()
+
+            # one phone slot, then another on request
+            expect(page.locator("#id_phone_1")).to_be_visible()
+            expect(page.locator("#id_phone_2")).to_be_hidden()
+            page.get_by_role("button", name="添加电话").click()
+            expect(page.locator("#id_phone_2")).to_be_visible()
+            expect(page.locator("#id_phone_3")).to_be_hidden()
+
+            # the ID number fills sex and birth date as it is typed
+            page.locator("#id_id_number").press_sequentially(
+                make_id(datetime.date(2001, 2, 3), "F", 7), delay=20
+            )
+            expect(page.locator("#id_sex")).to_have_value("F")
+            expect(page.locator("#id_birth_date")).to_have_value("2001-02-03")
+            # a birth date typed that disagrees is called out at once
+            page.fill("#id_birth_date", "2001-02-04")
+            page.locator("#id_birth_date").dispatch_event("change")
+            expect(page.get_by_text("出生日期与身份证号不一致")).to_be_visible()
+            page.get_by_label("残疾", exact=True).check()
+            page.screenshot(path=f"{SHOTS}/member-form-360.png", full_page=True)
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll_width <= PHONE_VIEWPORT["width"], f"horizontal overflow: {scroll_width}px"
+
+            # a failed submit: the error summary takes the focus and links to the fields
+            page.locator("form.card [type=submit]").click()
+            summary = page.locator("[data-error-summary]")
+            expect(summary).to_be_focused()
+            expect(summary.locator("a[href='#id_name']")).to_be_visible()
+            expect(page.locator("#id_name")).to_have_attribute("aria-invalid", "true")
+            page.screenshot(path=f"{SHOTS}/member-form-errors-360.png")
+            summary.locator("a[href='#id_name']").click()
+            expect(page.locator("#id_name")).to_be_focused()
+        finally:
+            browser.close()

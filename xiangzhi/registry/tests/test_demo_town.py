@@ -26,15 +26,39 @@ def test_demo_town_shape_and_validity():
     households = Household.objects.count()
     assert abs(households - round(1200 * 6975 / 26551)) <= 1
     assert Village.objects.count() == 15
-    # every household has a head and every resident one current membership
+    # every household has a head and every resident living here one current membership
     assert not Household.objects.filter(head__isnull=True).exists()
-    assert Membership.objects.filter(ended_at__isnull=True).count() == 1200
+    living = Resident.objects.filter(Resident.living_here())
+    assert Membership.objects.filter(ended_at__isnull=True).count() == living.count() < 1200
+    assert not Membership.objects.filter(ended_at__isnull=True).exclude(resident__in=living).exists()
     for r in Resident.objects.exclude(id_number__isnull=True)[:300]:
         parsed = parse_id_number(r.id_number)
         assert (parsed.birth_date, parsed.sex) == (r.birth_date, r.sex)
     flags = set(ResidentFlag.objects.values_list("flag__code", flat=True))
     assert {"disabled", "elderly_alone", "party_member"} <= flags
     assert ContactPhone.objects.filter(holder="child").exists()  # elderly reached through a child
+
+
+def test_the_demo_town_has_a_history():
+    """Births, deaths, moves in and out and splits over the last months: the population changes and the cards
+    show something, and each history row agrees with the resident it is about."""
+    from xiangzhi.accounts.models import User
+    from xiangzhi.registry.selectors import population_changes
+
+    build(residents=3000)
+    rows = population_changes(user=User.objects.get(username="admin"))
+    totals = {key: sum(row[key] for row in rows) for key in rows[0] if key != "month"}
+    assert all(n > 0 for n in totals.values()), totals
+    assert totals["births"] > totals["split_households"]
+    for m in (
+        Membership.objects.filter(ended_at__isnull=False)
+        .exclude(end_reason="split")
+        .select_related("resident")
+    ):
+        assert m.resident.residence_status == {"deceased": "deceased", "moved_out": "moved_out"}[m.end_reason]
+    for h in Household.objects.filter(split_from__isnull=False):
+        assert h.split_from.group_id == h.group_id
+        assert Membership.objects.filter(household=h.split_from, resident=h.head, end_reason="split").exists()
 
 
 def test_demo_accounts_can_search_their_area():

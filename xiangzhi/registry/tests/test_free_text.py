@@ -47,7 +47,7 @@ def test_the_page_shows_the_refusal_on_the_field(client, alice, group_a1):
     client.force_login(alice)
     response = client.post(
         reverse("registry:household_create"),
-        {"group": group_a1.pk, "number": "A-011", "address": "电话１３８１２３４５６７８"},
+        {"group": group_a1.pk, "address": "电话１３８１２３４５６７８"},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["address"]
@@ -70,6 +70,7 @@ def test_a_disguised_number_in_a_resident_text_is_refused(alice, household_a, fi
         kwargs[field] = text
     with pytest.raises(ValidationError) as exc:
         services.resident_add(
+            start_reason="registered",
             actor=alice,
             household=household_a,
             relationship="grandson",

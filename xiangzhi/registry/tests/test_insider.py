@@ -119,7 +119,13 @@ def test_validation_is_no_oracle_for_a_guessed_id_number(alice, charlie, househo
     client = Client()
     client.force_login(charlie)
     url = reverse("registry:resident_add", args=[household_b.pk])
-    base = {"relationship": "son", "name": "试探", "residence_status": "at_home", "sex": "M"}
+    base = {
+        "relationship": "son",
+        "start_reason": "registered",
+        "name": "试探",
+        "residence_status": "at_home",
+        "sex": "M",
+    }
 
     # a probe with a bad phone stops at the phone: nothing said about the ID number
     response = client.post(url, {**base, "id_number": target, "phone_1": "12"}, HTTP_ACCEPT_LANGUAGE="en")
@@ -153,7 +159,13 @@ def test_validation_is_no_oracle_for_a_guessed_id_number(alice, charlie, househo
 def test_the_api_refusal_lasts_even_when_the_request_rolls_back(alice, household_a, charlie, household_b):
     api = APIClient()
     api.force_authenticate(charlie)
-    body = {"relationship": "son", "name": "试探", "sex": "M", "id_number": household_a.head.id_number}
+    body = {
+        "relationship": "son",
+        "start_reason": "registered",
+        "name": "试探",
+        "sex": "M",
+        "id_number": household_a.head.id_number,
+    }
     response = api.post(
         f"/api/v1/registry/households/{household_b.pk}/members/",
         body,
@@ -169,7 +181,14 @@ def test_roles_without_the_id_right_neither_send_nor_receive_id_numbers(grid, ho
     api = APIClient()
     api.force_authenticate(grid)
     target = household_a.head.id_number
-    body = {"relationship": "son", "name": "试探", "sex": "M", "id_number": target, "no_id_reason": "新生儿"}
+    body = {
+        "relationship": "son",
+        "start_reason": "registered",
+        "name": "试探",
+        "sex": "M",
+        "id_number": target,
+        "no_id_reason": "新生儿",
+    }
     response = api.post(f"/api/v1/registry/households/{household_a.pk}/members/", body, format="json")
     assert response.status_code == 201  # the number was ignored: no duplicate answer at all
     assert response.json()["id_number"] is None
@@ -232,6 +251,7 @@ def test_a_bad_flag_list_stops_a_probe_before_the_duplicate_check(charlie, house
     for number in (household_a.head.id_number, make_id(datetime.date(1991, 2, 3), "M", 55)):
         body = {
             "relationship": "son",
+            "start_reason": "registered",
             "name": "试探",
             "sex": "M",
             "id_number": number,

@@ -169,6 +169,7 @@ def _export(client, **params):
 
 def test_export_is_masked_scoped_formula_safe_and_audited(client, alice, admin_user, town_data, household_a):
     services.resident_add(
+        start_reason="registered",
         actor=admin_user,
         household=household_a,
         relationship="son",
@@ -254,3 +255,82 @@ def test_age_range_agrees_with_the_age_to_the_day(birth, today, years):
     if age is None or age < 0 or today.year - years < 1:
         return
     assert (birth <= born_by(today, years)) is (age >= years)
+
+
+# ----------------------------------------------------------------------------------------------- household list
+
+HOUSEHOLD = re.compile(r'<td class="title"><a href="/registry/households/\d+/">([^<]+)</a>')
+
+
+def _households(client, **params) -> list[str]:
+    response = client.get(reverse("registry:households"), params)
+    assert response.status_code == 200
+    html = response.content.decode()
+    numbers = HOUSEHOLD.findall(html)
+    assert COUNT.findall(html) == [str(len(numbers))]
+    return numbers
+
+
+def test_household_filters_combine(client, alice, admin_user, town_data, group_a2, household_a):
+    client.force_login(alice)
+    assert _households(client) == ["A-001", "A-201"]
+    assert _households(client, flag="disabled", level=2) == ["A-001"]
+    assert _households(client, flag="disabled", level=3) == []
+    assert _households(client, flag="dibao") == ["A-201"]
+    assert _households(client, working_away="true") == ["A-001", "A-201"]
+    assert _households(client, working_away="true", group=group_a2.pk) == ["A-201"]
+    assert _households(client, working_away="false") == []
+    assert _households(client, q="刘一") == ["A-201"]
+    assert _households(client, q="A-2") == ["A-201"]
+    assert _households(client, q="玉峰村1组") == ["A-001"]
+    assert _households(client, q="13812345678") == []  # no phone number is matched
+    assert _households(client, status="active", sort="head") == [
+        "A-201",
+        "A-001",
+    ]  # 刘 before 张 (code points)
+    assert _households(client, status="closed") == []
+    # a flag of a member who died is no longer the household's
+    services.membership_end(
+        actor=admin_user, resident=household_a.residents.get(name="王秀英"), reason="deceased"
+    )
+    assert _households(client, flag="disabled") == []
+
+
+def test_household_export_honours_the_filters(client, alice, town_data):
+    client.force_login(alice)
+    response = client.get(reverse("registry:household_export"), {"flag": "dibao", "working_away": "true"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r[0] for r in rows[1:]] == ["A-201"]
+    entry = AuditEntry.objects.get(action="registry.households.export")
+    flag = _flag(town_data.town, "dibao").pk
+    assert entry.after == {"rows": 1, "filters": {"flag": flag, "working_away": "true"}}
+
+
+@pytest.mark.parametrize(
+    ("who", "param", "fixture"), [("alice", "group", "group_b1"), ("grid", "group", "group_a2")]
+)
+def test_a_household_list_area_out_of_scope_is_404(client, town_data, request, who, param, fixture):
+    client.force_login(request.getfixturevalue(who))
+    target = request.getfixturevalue(fixture)
+    for url in (
+        reverse("registry:households"),
+        reverse("registry:household_export"),
+        "/api/v1/registry/households/",
+    ):
+        assert client.get(url, {param: target.pk}).status_code == 404, url
+
+
+def test_the_household_api_takes_the_same_filters(client, alice, town_data, group_a2):
+    client.force_login(alice)
+    api = "/api/v1/registry/households/"
+    for params in (
+        {"flag": "disabled", "level": 2},
+        {"working_away": "true", "group": group_a2.pk},
+        {"q": "刘一"},
+        {"sort": "head"},
+        {"status": "active", "working_away": "false"},
+    ):
+        numbers = [h["number"] for h in client.get(api, params).json()["results"]]
+        assert numbers == _households(client, **params), params
+    assert client.get(api, {"flag": "nosuchflag"}).status_code == 400
+    assert client.get(api, {"working_away": "maybe"}).status_code == 400

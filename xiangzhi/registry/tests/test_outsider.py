@@ -35,6 +35,7 @@ def household_a2(admin_user, group_a2):
         actor=admin_user, group=group_a2, number="A-201", address="玉峰村2组8号", house_number="8号"
     )
     services.resident_add(
+        start_reason="registered",
         actor=admin_user,
         household=h,
         relationship="head",
@@ -43,6 +44,7 @@ def household_a2(admin_user, group_a2):
         phones=[services.PhoneInput(number="13688887777")],
     )
     services.resident_add(
+        start_reason="registered",
         actor=admin_user,
         household=h,
         relationship="spouse",
@@ -62,6 +64,7 @@ def other_town_household(other_town_admin):
         actor=other_town_admin, group=group, number="L-001", address="龙水村1组1号", house_number="1号"
     )
     services.resident_add(
+        start_reason="registered",
         actor=other_town_admin,
         household=h,
         relationship="head",
@@ -159,6 +162,7 @@ def test_every_page_of_the_target_household_is_404(scenario, outsider_client):
         "registry:resident_add": {
             "name": "外人",
             "relationship": "son",
+            "start_reason": "registered",
             "sex": "M",
             "no_id_reason": "x",
             "residence_status": "at_home",
@@ -180,7 +184,7 @@ def test_every_page_of_the_target_household_is_404(scenario, outsider_client):
     for resident in scenario.members:
         resident_pages = {
             "registry:resident_edit": {"name": "改名", "sex": resident.sex, "residence_status": "at_home"},
-            "registry:resident_end": {"reason": "deceased"},
+            "registry:resident_end": {"reason": "deceased", "date": "2026-01-02", "confirmed": "1"},
             "registry:resident_move": {"household_number": own.number, "relationship": "other"},
         }
         for name, body in resident_pages.items():
@@ -217,7 +221,13 @@ def test_every_api_endpoint_of_the_target_household_is_404(scenario, outsider_cl
     _assert_404(c.get(url), "household detail")
     actions = {
         "confirm": {},
-        "members": {"name": "外人", "relationship": "son", "sex": "M", "no_id_reason": "x"},
+        "members": {
+            "name": "外人",
+            "relationship": "son",
+            "start_reason": "registered",
+            "sex": "M",
+            "no_id_reason": "x",
+        },
         "change-head": {
             "new_head": members[-1].pk,
             "relationships": {str(m.pk): "other" for m in members[:-1]},

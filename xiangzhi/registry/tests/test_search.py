@@ -70,6 +70,7 @@ def test_other_town_never_sees_rows(other_town_admin, household_a):
 def test_minority_and_rare_names(admin_user, group_a1):
     h = services.household_create(actor=admin_user, group=group_a1, number="A-009")
     services.resident_add(
+        start_reason="registered",
         actor=admin_user,
         household=h,
         relationship="head",
@@ -78,7 +79,13 @@ def test_minority_and_rare_names(admin_user, group_a1):
         no_id_reason="外籍",
     )
     services.resident_add(
-        actor=admin_user, household=h, relationship="son", name="𠈌明", sex="M", no_id_reason="新生儿"
+        start_reason="registered",
+        actor=admin_user,
+        household=h,
+        relationship="son",
+        name="𠈌明",
+        sex="M",
+        no_id_reason="新生儿",
     )
     assert "阿依古丽·买买提" in names(search(admin_user, "阿依古丽买买提"))
     assert "阿依古丽·买买提" in names(search(admin_user, "阿依古丽"))
@@ -89,6 +96,7 @@ def test_search_runs_a_bounded_number_of_queries(alice, household_a, admin_user,
     for i in range(30):
         h = services.household_create(actor=admin_user, group=group_a1, number=f"Z-{i}")
         services.resident_add(
+            start_reason="registered",
             actor=admin_user,
             household=h,
             relationship="head",

@@ -27,6 +27,7 @@ def current(household):
 def test_resident_add_derives_birth_and_sex_and_audits(alice, household_a):
     # when
     r = services.resident_add(
+        start_reason="registered",
         actor=alice,
         household=household_a,
         relationship="grandson",
@@ -44,6 +45,7 @@ def test_resident_add_derives_birth_and_sex_and_audits(alice, household_a):
 def test_entered_birth_date_and_sex_are_cross_checked(alice, household_a):
     with pytest.raises(ValidationError) as exc:
         services.resident_add(
+            start_reason="registered",
             actor=alice,
             household=household_a,
             relationship="son",
@@ -58,10 +60,23 @@ def test_entered_birth_date_and_sex_are_cross_checked(alice, household_a):
 
 def test_no_id_number_needs_a_reason(alice, household_a):
     with pytest.raises(ValidationError) as exc:
-        services.resident_add(actor=alice, household=household_a, relationship="son", name="张无", sex="M")
+        services.resident_add(
+            start_reason="registered",
+            actor=alice,
+            household=household_a,
+            relationship="son",
+            name="张无",
+            sex="M",
+        )
     assert "id_number" in exc.value.error_dict
     r = services.resident_add(
-        actor=alice, household=household_a, relationship="son", name="张无", sex="M", no_id_reason="新生儿"
+        start_reason="registered",
+        actor=alice,
+        household=household_a,
+        relationship="son",
+        name="张无",
+        sex="M",
+        no_id_reason="新生儿",
     )
     assert r.id_status == "none" and r.id_number is None
 
@@ -71,7 +86,12 @@ def test_duplicate_id_number_names_the_holder_and_writes_nothing(alice, househol
     before = (Resident.objects.count(), AuditEntry.objects.count())
     with pytest.raises(services.DuplicateIdNumber) as exc:
         services.resident_add(
-            actor=alice, household=household_a, relationship="son", name="张重", id_number=holder.id_number
+            start_reason="registered",
+            actor=alice,
+            household=household_a,
+            relationship="son",
+            name="张重",
+            id_number=holder.id_number,
         )
     assert exc.value.existing == holder
     assert (Resident.objects.count(), AuditEntry.objects.count()) == before
@@ -81,6 +101,7 @@ def test_bad_phone_rolls_back_the_whole_resident(alice, household_a):
     before = Resident.objects.count()
     with pytest.raises(ValidationError) as exc:
         services.resident_add(
+            start_reason="registered",
             actor=alice,
             household=household_a,
             relationship="son",
@@ -96,14 +117,26 @@ def test_bad_phone_rolls_back_the_whole_resident(alice, household_a):
 def test_second_head_is_refused(alice, household_a):
     with pytest.raises(ValidationError):
         services.resident_add(
-            actor=alice, household=household_a, relationship="head", name="张二", sex="M", no_id_reason="x"
+            start_reason="registered",
+            actor=alice,
+            household=household_a,
+            relationship="head",
+            name="张二",
+            sex="M",
+            no_id_reason="x",
         )
 
 
 def test_services_refuse_out_of_scope_writes(charlie, grid, household_a, household_b):
     with pytest.raises(NotInScope):
         services.resident_add(
-            actor=charlie, household=household_a, relationship="son", name="外人", sex="M", no_id_reason="x"
+            start_reason="registered",
+            actor=charlie,
+            household=household_a,
+            relationship="son",
+            name="外人",
+            sex="M",
+            no_id_reason="x",
         )
     with pytest.raises(NotInScope):
         services.resident_reveal_id(actor=grid, resident=household_a.head)  # grid workers never see IDs
@@ -223,6 +256,7 @@ def test_confirm_marks_freshness(alice, household_a):
 def test_death_is_not_a_residence_status_edit(alice, household_a):
     with pytest.raises(ValidationError) as exc:
         services.resident_add(
+            start_reason="registered",
             actor=alice,
             household=household_a,
             relationship="son",
@@ -269,6 +303,7 @@ def test_a_user_who_may_not_see_ids_cannot_erase_one(grid, household_a):
 def test_a_user_who_may_not_see_ids_cannot_enter_one(grid, household_a):
     # the rule lives in the service: whatever a page or the API passes on, a grid worker's ID number is ignored
     r = services.resident_add(
+        start_reason="registered",
         actor=grid,
         household=household_a,
         relationship="son",
@@ -289,6 +324,7 @@ def test_a_user_who_may_not_see_ids_cannot_enter_one(grid, household_a):
 
 def test_sex_cannot_be_blanked_for_a_resident_without_id(alice, household_a):
     r = services.resident_add(
+        start_reason="registered",
         actor=alice,
         household=household_a,
         relationship="grandson",
@@ -331,7 +367,13 @@ def test_a_phone_or_id_number_in_free_text_is_refused_and_nothing_is_written(ali
         kwargs[field] = text
     with pytest.raises(ValidationError) as exc:
         services.resident_add(
-            actor=alice, household=household_a, relationship="grandson", name="张小宝", sex="M", **kwargs
+            start_reason="registered",
+            actor=alice,
+            household=household_a,
+            relationship="grandson",
+            name="张小宝",
+            sex="M",
+            **kwargs,
         )
     assert "Put phone and ID numbers in their own fields" in str(exc.value) or "号码" in str(exc.value)
     assert not Resident.objects.filter(name="张小宝").exists()
@@ -339,6 +381,7 @@ def test_a_phone_or_id_number_in_free_text_is_refused_and_nothing_is_written(ali
 
 def test_dates_and_short_numbers_in_notes_are_fine(alice, household_a):
     r = services.resident_add(
+        start_reason="registered",
         actor=alice,
         household=household_a,
         relationship="grandson",

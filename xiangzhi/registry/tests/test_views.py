@@ -47,6 +47,7 @@ def test_card_query_count_does_not_grow_with_members(
         cadre_client.get(url)
     for i in range(12):
         services.resident_add(
+            start_reason="registered",
             actor=admin_user,
             household=household_a,
             relationship="grandson",
@@ -111,6 +112,7 @@ def _post_resident(client, household, **data):
     payload = {
         "name": "张新",
         "relationship": "son",
+        "start_reason": "registered",
         "residence_status": "at_home",
         "sex": "",
         "id_number": "",
@@ -202,7 +204,8 @@ def test_grid_worker_form_has_no_id_field(client, grid, household_a):
 
 def test_end_membership_page(cadre_client, household_a):
     mother = household_a.residents.get(name="王秀英")
-    response = cadre_client.post(reverse("registry:resident_end", args=[mother.pk]), {"reason": "deceased"})
+    data = {"reason": "deceased", "date": datetime.date.today().isoformat(), "confirmed": "1"}
+    response = cadre_client.post(reverse("registry:resident_end", args=[mother.pk]), data)
     assert response.status_code == 302
     mother.refresh_from_db()
     assert mother.residence_status == "deceased"
@@ -231,18 +234,18 @@ def test_split_page(cadre_client, household_a):
     son = household_a.residents.get(name="张小明")
     response = cadre_client.post(
         reverse("registry:household_split", args=[household_a.pk]),
-        {"number": "A-010", "members": [son.pk], "new_head": son.pk, "address": "玉峰村1组13号"},
+        {"number": "00101010", "members": [son.pk], "new_head": son.pk, "address": "玉峰村1组13号"},
     )
     assert response.status_code == 302
     son.refresh_from_db()
-    assert son.household.number == "A-010" and son.household.head == son
+    assert son.household.number == "00101010" and son.household.head == son
 
 
 def test_split_page_new_head_must_leave(cadre_client, household_a):
     son = household_a.residents.get(name="张小明")
     response = cadre_client.post(
         reverse("registry:household_split", args=[household_a.pk]),
-        {"number": "A-010", "members": [son.pk], "new_head": household_a.head_id},
+        {"number": "00101010", "members": [son.pk], "new_head": household_a.head_id},
     )
     assert response.status_code == 200
     son.refresh_from_db()
@@ -270,6 +273,7 @@ def test_merge_page_cannot_reach_out_of_scope(cadre_client, household_a, househo
 
 def test_export_is_masked_scoped_audited_and_formula_safe(cadre_client, admin_user, household_a, household_b):
     services.resident_add(
+        start_reason="registered",
         actor=admin_user,
         household=household_a,
         relationship="son",

@@ -1,5 +1,6 @@
 """Build the demo town once (idempotent): `python manage.py demo_town [--seed N] [--residents N]`."""
 
+import random
 import time
 
 from django.core.management.base import BaseCommand
@@ -7,6 +8,7 @@ from django.db import transaction
 
 from xiangzhi.accounts.models import RoleAssignment, User
 from xiangzhi.areas.models import Village
+from xiangzhi.core import extensions
 from xiangzhi.core.audit import audit_record
 from xiangzhi.core.models import Town
 from xiangzhi.core.permissions import Role
@@ -51,6 +53,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             town = demo.build_town(residents=residents, seed=seed, progress=progress)
             self.create_accounts(town)
+            admin = User.objects.get(username="admin")
+            for step in extensions.demo_steps():
+                step(town=town, admin=admin, rng=random.Random(seed))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo town {town.name}: {Household.objects.filter(town=town).count():,} households, "
