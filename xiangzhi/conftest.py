@@ -140,7 +140,7 @@ def other_town_admin(db):
 
 
 @pytest.fixture
-def users(admin_user, alice, charlie, grid, duty, clerk, auditor, resident):
+def users(admin_user, alice, charlie, grid, duty, clerk, auditor):
     return {
         "admin": admin_user,
         "cadre": alice,
@@ -149,7 +149,6 @@ def users(admin_user, alice, charlie, grid, duty, clerk, auditor, resident):
         "duty": duty,
         "clerk": clerk,
         "auditor": auditor,
-        "resident": resident,
     }
 
 

@@ -6,11 +6,12 @@ user's scope; `core.middleware.NotFoundMiddleware` answers those with the same 4
 """
 
 from functools import wraps
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
@@ -93,3 +94,16 @@ def render_page_or_fragment(request, template: str, fragment: str, context: dict
     page even from htmx: htmx 2 puts that answer in place of <body>."""
     wants_fragment = request.htmx and not request.htmx.history_restore_request
     return vary_on_htmx(render(request, fragment if wants_fragment else template, context))
+
+
+def pdf_response(data: bytes, ascii_name: str, name: str) -> HttpResponse:
+    """A PDF shown in the browser (inline), saved under a name in the page's language (RFC 6266)."""
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def no_pdf_font(request, exc) -> HttpResponse:
+    """No Chinese font on the server (`core.pdf.NoPdfFont`): say so, in the user's language, instead of a 500 or
+    a PDF of boxes."""
+    return render(request, "core/error.html", {"code": 503, "message": exc.message}, status=503)

@@ -5,4 +5,5 @@ from xiangzhi.core.audit import register_action, register_model
 from .models import ResidentAccount
 
 register_action("portal.resident.sign_in", _("signed in as a resident"), fields={"via": _("how")})
+register_action("portal.door_plate.issue", _("printed a household's door-plate card"))
 register_model(ResidentAccount, fields=("resident",))

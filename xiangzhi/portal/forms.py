@@ -25,3 +25,13 @@ class CodeForm(forms.Form):
             }
         ),
     )
+
+
+class PinForm(forms.Form):
+    pin = forms.CharField(
+        label=_("The family's 6-digit PIN"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "class": "code", "autofocus": True}
+        ),
+    )

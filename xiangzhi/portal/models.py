@@ -93,3 +93,36 @@ class ResidentAccount(TownScopedModel):
 
     def __str__(self):
         return self.user.username
+
+
+class DoorPlate(TownScopedModel):
+    """A household's door-plate card: its QR code carries an unguessable token (never an ID or household number),
+    and a PIN given to the family signs them in with it — for households without a smartphone number on record.
+    Only keyed hashes are kept; issuing a new card revokes the old one."""
+
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.CASCADE, related_name="+", verbose_name=_("household")
+    )
+    token_hash = models.CharField(max_length=32, unique=True)
+    pin_hash = models.CharField(max_length=32)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    scope = Scope(town="town", village="household__village", group="household__group", household="household")
+
+    class Meta:
+        verbose_name = _("door-plate card")
+        verbose_name_plural = _("door-plate cards")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="door_plate_one_active",
+            )
+        ]
+
+    def __str__(self):
+        return f"door plate {self.pk}"

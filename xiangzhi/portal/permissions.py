@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from xiangzhi.core.extensions import register_household_action
 from xiangzhi.core.permissions import Level, Role, register
 
 VIEW_OWN = register(
@@ -16,3 +17,14 @@ VIEW_OWN = register(
         "portal.ResidentAccount",
     ),
 )
+
+ISSUE_DOOR_PLATE = register(
+    "portal.issue_door_plate",
+    _(
+        "print a household's door-plate card (its QR code and PIN sign the family in; the old card stops working)"
+    ),
+    grants={Role.TOWN_ADMIN: Level.TOWN, Role.CADRE: Level.VILLAGE, Role.GRID: Level.GROUPS},
+    models=("portal.DoorPlate", "registry.Household"),
+)
+
+register_household_action(_("Door-plate card"), "portal:door_plate", action=ISSUE_DOOR_PLATE)

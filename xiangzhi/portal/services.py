@@ -10,6 +10,7 @@ import datetime
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,13 +21,15 @@ from django.utils.translation import gettext as _
 from xiangzhi.accounts.services import resident_user_ensure
 from xiangzhi.core.audit import audit_record
 from xiangzhi.core.crypto import blind_index
+from xiangzhi.core.scoping import require
 from xiangzhi.messaging.services import sms_send
 from xiangzhi.registry.choices import PhoneHolder
 from xiangzhi.registry.idnumber import normalize_phone
 from xiangzhi.registry.models import ContactPhone, Resident
 
+from . import permissions as perms
 from . import texts
-from .models import ResidentAccount, SignInCode, SignInFailure, SignInLock
+from .models import DoorPlate, ResidentAccount, SignInCode, SignInFailure, SignInLock
 
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _HOUR = datetime.timedelta(hours=1)
@@ -146,6 +149,12 @@ def code_verify(
     ):
         SignInFailure.objects.filter(phone_blind=key).delete()
         return [phone.resident for phone in _reachable(key)]
+    _failed(key, ip_address, now)
+    raise ValidationError({"code": _("The code is wrong or has expired.")})
+
+
+def _failed(key: str, ip_address: str | None, now) -> None:
+    """Count a wrong code or PIN for `key`; the fifth within the lock window locks it (and raises)."""
     SignInFailure.objects.create(phone_blind=key, ip_address=ip_address, created_at=now)
     window = now - settings.XIANGZHI_SIGN_IN_LOCK
     if (
@@ -156,11 +165,10 @@ def code_verify(
         SignInLock.objects.update_or_create(phone_blind=key, defaults={"until": until})
         SignInFailure.objects.filter(phone_blind=key).delete()
         raise _locked_error(until)
-    raise ValidationError({"code": _("The code is wrong or has expired.")})
 
 
 @transaction.atomic
-def resident_signed_in(*, resident: Resident):
+def resident_signed_in(*, resident: Resident, via: str = "code"):
     """The account of `resident`, made on their first sign-in, its household kept to the one they live in now."""
     account = (
         ResidentAccount.objects.unrestricted("signing in: the resident's own account")
@@ -179,5 +187,83 @@ def resident_signed_in(*, resident: Resident):
         account = ResidentAccount.objects.create(town=resident.town, user=user, resident=resident)
     account.last_sign_in_at = timezone.now()
     account.save(update_fields=["last_sign_in_at"])
-    audit_record(actor=user, action="portal.resident.sign_in", target=account, after={"via": "code"})
+    audit_record(actor=user, action="portal.resident.sign_in", target=account, after={"via": via})
     return user
+
+
+@dataclass(frozen=True)
+class IssuedPlate:
+    plate: DoorPlate
+    token: str  # for the QR code on the card just printed; kept nowhere
+    pin: str  # for the family, printed on the slip cut off the card; kept nowhere
+
+
+def _plate_hash(token: str) -> str:
+    return blind_index("door-plate", token)
+
+
+def _pin_hash(token_hash: str, pin: str) -> str:
+    return blind_index("door-plate-pin", f"{token_hash}:{pin}")
+
+
+@transaction.atomic
+def door_plate_issue(*, actor, household) -> IssuedPlate:
+    """A new door-plate card for `household`: a fresh token and PIN; the household's earlier card stops working."""
+    require(actor, perms.ISSUE_DOOR_PLATE, household)
+    now = timezone.now()
+    DoorPlate.objects.restrict(actor, perms.ISSUE_DOOR_PLATE).filter(
+        household=household, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    token = secrets.token_urlsafe(24)
+    pin = f"{secrets.randbelow(10**6):06d}"
+    token_hash = _plate_hash(token)
+    plate = DoorPlate.objects.create(
+        town_id=household.town_id,
+        household=household,
+        token_hash=token_hash,
+        pin_hash=_pin_hash(token_hash, pin),
+        issued_by=actor,
+        issued_at=now,
+    )
+    audit_record(actor=actor, action="portal.door_plate.issue", target=household)
+    return IssuedPlate(plate, token, pin)
+
+
+def door_plate_verify(*, token: str, pin: str, ip_address: str | None, now=None):
+    """The household member a right PIN for the card `token` signs in as (the head, else the eldest member
+    living there). A wrong PIN counts towards locking the card for 30 minutes, as a phone's wrong codes do."""
+    now = now or timezone.now()
+    token_hash = _plate_hash(token or "")
+    key = f"plate:{token_hash}"
+    until = _locked_until(key, now)
+    if until:
+        raise _locked_error(until)
+    plate = (
+        DoorPlate.objects.unrestricted("signing in with a door-plate card: the card scanned")
+        .filter(token_hash=token_hash, revoked_at__isnull=True)
+        .select_related("household__head")
+        .first()
+    )
+    pin = re.sub(r"\s", "", pin or "")
+    if plate is not None and hmac.compare_digest(plate.pin_hash, _pin_hash(token_hash, pin)):
+        SignInFailure.objects.filter(phone_blind=key).delete()
+        household = plate.household
+        living = (
+            Resident.objects.unrestricted("signing in with a door-plate card: who lives in the household")
+            .filter(Resident.living_here(), household=household)
+            .order_by("birth_date", "pk")
+        )
+        head = household.head if household.head and household.head.is_active else living.first()
+        if head is None:
+            raise ValidationError(_("No one lives in this household any more. Ask your village cadre."))
+        return head
+    _failed(key, ip_address, now)
+    raise ValidationError({"pin": _("The PIN is wrong, or this card is no longer in use.")})
+
+
+def door_plate_usable(token: str) -> bool:
+    return (
+        DoorPlate.objects.unrestricted("a scanned door-plate card: is it in use")
+        .filter(token_hash=_plate_hash(token or ""), revoked_at__isnull=True)
+        .exists()
+    )

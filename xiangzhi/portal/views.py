@@ -5,20 +5,23 @@ import datetime
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiangzhi.core import context
 from xiangzhi.core.masking import mask_phone
-from xiangzhi.core.pages import apply_errors, requires
+from xiangzhi.core.pages import apply_errors, no_pdf_font, pdf_response, requires
+from xiangzhi.core.pdf import NoPdfFont, pdf_font
 from xiangzhi.core.permissions import can
 from xiangzhi.notices import selectors as notice_selectors
 from xiangzhi.notices import services as notice_services
+from xiangzhi.registry import selectors as registry_selectors
 from xiangzhi.registry.models import Resident
 
 from . import permissions as perms
-from . import selectors, services
-from .forms import CodeForm, PhoneForm
+from . import printing, selectors, services
+from .forms import CodeForm, PhoneForm, PinForm
 
 PENDING = "portal.pending"  # the phone a code was sent to: its blind index and its mask, never the number
 CHOICE = "portal.choice"  # the residents a verified code reaches, when a family shares one number
@@ -109,3 +112,39 @@ def notice(request, pk):
     found = notice_selectors.household_notices(user=request.user, household=household).get(pk=pk)
     notice_services.notice_read(user=request.user, notice=found, household=household)
     return render(request, "portal/notice.html", {"notice": found})
+
+
+@requires(perms.ISSUE_DOOR_PLATE)
+def door_plate(request, pk):
+    """A cadre prints a household's door-plate card: the page says what it does, the POST answers the PDF (a new
+    token and PIN, made for this printout; the household's earlier card stops working)."""
+    household = registry_selectors.household_get(user=request.user, pk=pk, action=perms.ISSUE_DOOR_PLATE)
+    if request.method == "POST":
+        try:
+            pdf_font()  # no card is revoked for a printout that could not be made
+        except NoPdfFont as exc:
+            return no_pdf_font(request, exc)
+        issued = services.door_plate_issue(actor=request.user, household=household)
+        url = request.build_absolute_uri(reverse("portal:plate_sign_in", args=[issued.token]))
+        data = printing.door_plate_pdf(household=household, url=url, pin=issued.pin, printed_by=request.user)
+        return pdf_response(data, f"door-plate-{pk}.pdf", _("door-plate-%(n)s.pdf") % {"n": household.number})
+    return render(request, "portal/door_plate.html", {"household": household})
+
+
+def plate_sign_in(request, token):
+    """The page a door-plate card's QR code opens: the family's PIN signs them in."""
+    if not services.door_plate_usable(token):
+        return render(request, "portal/plate_unusable.html", status=404)
+    form = PinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resident = services.door_plate_verify(
+                token=token, pin=form.cleaned_data["pin"], ip_address=context.current().ip_address
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            user = services.resident_signed_in(resident=resident, via="door_plate")
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("portal:home")
+    return render(request, "portal/plate_sign_in.html", {"form": form})

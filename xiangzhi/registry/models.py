@@ -368,3 +368,24 @@ class ResidenceCertificate(TownScopedModel):
     @property
     def serial(self) -> str:
         return f"{self.year}-{self.sequence:06d}"
+
+
+class RecentHousehold(TownScopedModel):
+    """A household a user opened, for "recently opened" on the empty search page: one row per user and household,
+    its time moved forward at each opening; a user keeps the newest `services.RECENT_KEPT` rows. Read through
+    restrict(), so a household that left the user's area drops out of the list."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+
+    scope = Scope(town="town", village="household__village", group="household__group", household="household")
+
+    class Meta:
+        verbose_name = _("recently opened household")
+        verbose_name_plural = _("recently opened households")
+        constraints = [models.UniqueConstraint(fields=["user", "household"], name="recent_household_once")]
+        indexes = [models.Index(fields=["user", "-opened_at"], name="recent_household_newest")]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.household_id}"

@@ -23,13 +23,15 @@ PERSONAL = (
     "registry.ContactPhone",
     "registry.SearchToken",
 )
+# What a user opened is read as the household it points to (a household that left the user's area drops out).
+VIEWED = ("registry.RecentHousehold",)
 
 VIEW = register(
     "registry.view",
     _("read the registry: households, residents, masked numbers"),
     # The duty officer warns households town-wide; the shop clerk finds households to serve (masked phones only).
     grants={Role.TOWN_ADMIN: _T, Role.CADRE: _V, Role.GRID: _G, Role.DUTY: _T, Role.CLERK: _T},
-    models=(*PERSONAL, "registry.FlagType"),
+    models=(*PERSONAL, *VIEWED, "registry.FlagType"),
 )
 CHANGE = register(
     "registry.change",

@@ -24,10 +24,14 @@ from .models import (
     FlagType,
     Household,
     Membership,
+    RecentHousehold,
     ResidenceCertificate,
     Resident,
     ResidentFlag,
 )
+
+# How many recently opened households the empty search page lists.
+RECENT_SHOWN = 8
 
 
 def household_list(*, user):
@@ -36,6 +40,26 @@ def household_list(*, user):
     return qs.annotate(
         member_count=Count("memberships", filter=Q(memberships__ended_at__isnull=True))
     ).order_by("number")
+
+
+def recent_households(*, user, limit: int = RECENT_SHOWN) -> list[Household]:
+    """The households the user opened lately, newest first, those still in the user's area only: one statement."""
+    rows = (
+        RecentHousehold.objects.restrict(user, perms.VIEW)
+        .filter(user=user)
+        .select_related("household__village", "household__group", "household__head")
+        .only(
+            "household__number",
+            "household__address",
+            "household__house_number",
+            "household__status",
+            "household__village__name",
+            "household__group__name",
+            "household__head__name",
+        )
+        .order_by("-opened_at", "-pk")[:limit]
+    )
+    return [row.household for row in rows]
 
 
 def resident_list(*, user):

@@ -23,7 +23,14 @@ from xiangzhi.core import extensions
 from xiangzhi.core.audit import audit_record
 from xiangzhi.core.idempotency import idempotent_form
 from xiangzhi.core.masking import has_personal_number
-from xiangzhi.core.pages import form_page, render_page_or_fragment, requires, vary_on_htmx
+from xiangzhi.core.pages import (
+    form_page,
+    no_pdf_font,
+    pdf_response,
+    render_page_or_fragment,
+    requires,
+    vary_on_htmx,
+)
 from xiangzhi.core.pdf import NoPdfFont, pdf_font
 from xiangzhi.core.permissions import can
 
@@ -84,6 +91,7 @@ def home(request):
             "groups": groups,
             "village_id": village_id,
             "group_id": group_id,
+            "recent": selectors.recent_households(user=request.user),
         },
     )
 
@@ -157,17 +165,35 @@ def population_changes(request):
 
 @requires(perms.VIEW)
 def search(request):
+    """Search as you type; `?all=1` lists every hit (up to `search.ALL_LIMIT`) where the first page shows the best.
+    An empty query shows the households the user opened lately."""
     query = request.GET.get("q", "")[:40]
-    refused, whole_number = "", False
+    show_all = request.GET.get("all") == "1"
+    refused, whole_number, found = "", False, None
     # as-you-type requests come from htmx; a whole phone or ID number is checked only when submitted (Enter)
     live = bool(request.htmx) and not request.htmx.history_restore_request
-    try:
-        hits = search_module.search(request.user, query, live=live) if query.strip() else []
-    except search_module.NumberSearchLimit as exc:
-        hits, refused = [], exc.message
-    except search_module.WholeNumberQuery:
-        hits, whole_number = [], True
-    context = {"query": query, "hits": hits, "refused": refused, "whole_number": whole_number}
+    if query.strip():
+        limit = search_module.ALL_LIMIT if show_all else 20
+        try:
+            found = search_module.find(request.user, query, limit, live=live)
+        except search_module.NumberSearchLimit as exc:
+            refused = exc.message
+        except search_module.WholeNumberQuery:
+            whole_number = True
+    context = {
+        "query": query,
+        "hits": found.hits if found else [],
+        "found": found,
+        "show_all": show_all,
+        "all_url": "",
+        "refused": refused,
+        "whole_number": whole_number,
+        "recent": None if query.strip() else selectors.recent_households(user=request.user),
+    }
+    if found and found.more and not show_all:
+        more = QueryDict(mutable=True)
+        more.update({"q": query, "all": "1"})
+        context["all_url"] = f"{reverse('registry:search')}?{more.urlencode()}"
     return render_page_or_fragment(request, "registry/search.html", "registry/_search_results.html", context)
 
 
@@ -344,6 +370,7 @@ def _audited_filters(filterset) -> dict:
 def household_card(request, pk):
     card = selectors.household_card(user=request.user, pk=pk)
     may_change = selectors.household_may_change(user=request.user, household=card.household)
+    services.household_opened(actor=request.user, household=card.household)
     return render(
         request,
         "registry/household_card.html",
@@ -360,18 +387,6 @@ def household_card(request, pk):
     )
 
 
-def _pdf(data: bytes, ascii_name: str, name: str) -> HttpResponse:
-    """A PDF shown in the browser (inline), saved under a name in the page's language (RFC 6266)."""
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    return response
-
-
-def _no_font(request, exc: NoPdfFont):
-    """No Chinese font on the server: say so, in the user's language, instead of a 500 or a PDF of boxes."""
-    return render(request, "core/error.html", {"code": 503, "message": exc.message}, status=503)
-
-
 @requires(perms.PRINT_CARD)
 def household_card_pdf(request, pk):
     """The household card as PDF (`?size=A4` or `A6`): numbers masked, ID numbers only for who may see them;
@@ -383,10 +398,10 @@ def household_card_pdf(request, pk):
             card=card, size=size, printed_by=request.user, may_see_ids=can(request.user, perms.REVEAL_ID)
         )
     except NoPdfFont as exc:
-        return _no_font(request, exc)
+        return no_pdf_font(request, exc)
     services.household_card_print(actor=request.user, household=card.household, size=size)
     number = card.household.number
-    return _pdf(data, f"household-{pk}.pdf", _("household-%(n)s.pdf") % {"n": number})
+    return pdf_response(data, f"household-{pk}.pdf", _("household-%(n)s.pdf") % {"n": number})
 
 
 @requires(perms.CERTIFY)
@@ -399,7 +414,7 @@ def certificate_issue(request, pk):
         try:
             pdf_font()  # no number is taken for a certificate that could not be printed
         except NoPdfFont as exc:
-            return _no_font(request, exc)
+            return no_pdf_font(request, exc)
     form = CertificateForm(request.POST or None)
     return form_page(
         request,
@@ -426,11 +441,13 @@ def certificate_pdf(request, pk):
     try:
         font = pdf_font()
     except NoPdfFont as exc:
-        return _no_font(request, exc)
+        return no_pdf_font(request, exc)
     id_number = services.certificate_print(actor=request.user, certificate=certificate, size=size)
     data = printing.certificate_pdf(certificate=certificate, id_number=id_number, size=size, font=font)
     serial = certificate.serial
-    return _pdf(data, f"certificate-{serial}.pdf", _("certificate-of-residence-%(n)s.pdf") % {"n": serial})
+    return pdf_response(
+        data, f"certificate-{serial}.pdf", _("certificate-of-residence-%(n)s.pdf") % {"n": serial}
+    )
 
 
 def _household_url(pk) -> str:

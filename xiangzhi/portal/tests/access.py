@@ -19,6 +19,11 @@ TABLE: dict[str, Access] = {
     "portal:choose": Access(
         get=only(SIGNED_IN, SIGN_IN, anonymous=SIGN_IN), post=only(SIGNED_IN, SIGN_IN, anonymous=SIGN_IN)
     ),
+    "portal:door_plate": Access(
+        get=only(holders("portal.issue_door_plate"), 200, anonymous=(302, "/accounts/login/")), pk="household"
+    ),
+    # a card's QR code: an unknown token is a page saying the card is not in use
+    "portal:plate_sign_in": Access(get=only(SIGNED_IN, 404, anonymous=404)),
     "portal:home": Access(get=only(VIEW_OWN, 200, anonymous=(302, "/r/?next=/r/home/"))),
 }
 

@@ -266,6 +266,13 @@ class SearchHitSerializer(serializers.Serializer):
     resident_name = serializers.CharField(source="resident.name", default=None, allow_null=True)
     resident_sex = serializers.CharField(source="resident.sex", default=None, allow_null=True)
     resident_age = serializers.IntegerField(source="resident.age", default=None, allow_null=True)
+    head_name = serializers.CharField(allow_null=True, help_text="The name of the household's head.")
+    relationship = serializers.CharField(
+        source="resident.relationship",
+        default=None,
+        allow_null=True,
+        help_text="The resident's relationship to the household's head.",
+    )
 
 
 class RevealSerializer(serializers.Serializer):

@@ -19,12 +19,14 @@ from .households import (
     household_split,
     household_update,
 )
+from .recent import RECENT_KEPT, household_opened
 from .residents import membership_end, resident_add, resident_move, resident_update
 from .reveals import phone_reveal, resident_reveal_id
 from .setup import DEFAULT_FLAGS, flag_type_save, town_flags_seed
 
 __all__ = [
     "DEFAULT_FLAGS",
+    "RECENT_KEPT",
     "DuplicateIdNumber",
     "FlagInput",
     "PhoneInput",
@@ -39,6 +41,7 @@ __all__ = [
     "household_merge",
     "household_number_check",
     "household_number_next",
+    "household_opened",
     "household_split",
     "household_update",
     "membership_end",

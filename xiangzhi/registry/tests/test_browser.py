@@ -243,14 +243,14 @@ def test_editing_a_resident_without_id_number_keeps_the_birth_date(live_server, 
 SHOTS = "/tmp/shots-forms"
 
 
-def _login(page, url):
+def _login(page, url, lang="zh-hans"):
     page.goto(url + "/accounts/login/")
     page.fill("#id_username", "cadre1")
     page.fill("#id_password", PASSWORD)
     page.locator("form:has(#id_username) [type=submit]").click()
     from playwright.sync_api import expect
 
-    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.locator("html")).to_have_attribute("lang", lang)
 
 
 @pytest.mark.browser
@@ -316,5 +316,55 @@ def test_the_member_form_guides_on_a_phone(live_server, phone_scenario):
             page.screenshot(path=f"{SHOTS}/member-form-errors-360.png")
             summary.locator("a[href='#id_name']").click()
             expect(page.locator("#id_name")).to_be_focused()
+        finally:
+            browser.close()
+
+
+# The placeholder's width in its own font against the room inside the search box.
+PLACEHOLDER_FIT_JS = """() => {
+  const box = document.querySelector("input[name=q]");
+  const style = getComputedStyle(box), own = getComputedStyle(box, "::placeholder");
+  const ctx = document.createElement("canvas").getContext("2d");
+  ctx.font = own.fontSize + " " + own.fontFamily;
+  return {
+    text: box.placeholder,
+    width: ctx.measureText(box.placeholder).width,
+    room: box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+  };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_search_placeholder_fits_a_phone_and_recent_households_show(
+    live_server, phone_scenario, language
+):
+    """The longest placeholder (a cadre's, who may search ID numbers too) is whole at 360 px; the household just
+    opened is listed under the empty search box."""
+    require_system_part(CHROMIUM, "Chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN")
+            context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            _login(page, live_server.url, language)
+
+            page.goto(live_server.url + "/registry/search/")
+            fit = page.evaluate(PLACEHOLDER_FIT_JS)
+            assert ("身份证" in fit["text"]) if language == "zh-hans" else ("ID" in fit["text"])
+            assert fit["width"] <= fit["room"], fit
+
+            page.locator("input[name=q]").press_sequentially("zs", delay=80)
+            hit = page.locator("#results ul.hits a").filter(has_text="张三")
+            expect(hit.locator("mark").first).to_have_text("张三")
+            hit.first.click()
+            page.wait_for_url(f"**/registry/households/{phone_scenario.pk}/")
+            page.goto(live_server.url + "/registry/search/")
+            expect(page.locator("#results ul.recent a").first).to_contain_text("A-001")
         finally:
             browser.close()

@@ -109,6 +109,7 @@ def test_a_birth_date_that_disagrees_with_the_id_number_is_refused(cadre_client,
     data = {
         "name": "张新",
         "relationship": "grandson",
+        "start_reason": "birth",
         "id_number": make_id(datetime.date(2001, 2, 3), "M", 40),
         "sex": "M",
         "birth_date": "2001-02-04",
@@ -378,6 +379,7 @@ def test_a_bad_phone_is_shown_on_its_own_slot(cadre_client, household_a):
     data = {
         "name": "张新",
         "relationship": "grandson",
+        "start_reason": "birth",
         "no_id_reason": "newborn",
         "sex": "M",
         "birth_date": "2025-01-01",
