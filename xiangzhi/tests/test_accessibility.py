@@ -34,7 +34,7 @@ CUT_PLACEHOLDERS_JS = """() => {
     .filter((el) => el.offsetParent !== null && el.placeholder)
     .map((el) => {
       const cs = getComputedStyle(el);
-      ctx.font = cs.font;
+      ctx.font = getComputedStyle(el, "::placeholder").font || cs.font;
       const room = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)
         - (el.type === "search" ? 24 : 0);  // the search field's clear button
       return {text: el.placeholder, need: Math.ceil(ctx.measureText(el.placeholder).width), room: Math.floor(room)};
