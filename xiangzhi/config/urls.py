@@ -12,11 +12,16 @@ urlpatterns = [
     path("messages/", include("xiangzhi.messaging.urls")),
     path("notices/", include("xiangzhi.notices.urls")),
     path("visits/", include("xiangzhi.visits.urls")),
+    path("changes/", include("xiangzhi.livedata.urls")),
     path("r/", include("xiangzhi.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("xiangzhi.config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", template_name="core/api_docs.html"),
+        name="api-docs",
+    ),
     path("django-admin/", admin.site.urls),
 ]
 

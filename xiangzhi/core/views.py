@@ -17,19 +17,17 @@ from rest_framework import exceptions
 from . import audit, background
 from . import permissions as perms
 from .filtersets import AuditEntryFilter
+from .landing import landing_for
 from .models import AuditEntry
 from .pages import requires
-
-# Where each kind of user starts: the first page, in this order, whose permission they hold. An app adds its
-# home with `HOMES.append(...)` from its own module (registered at start-up like its permissions).
-HOMES: list[tuple[str, str]] = [(perms.VIEW_AUDIT, "core:audit")]
 
 
 @login_required
 def home(request):
-    for action, url in HOMES:
-        if perms.can(request.user, action):
-            return redirect(url)
+    """Send the user to the page for their work (`core.landing`)."""
+    url_name = landing_for(request.user)
+    if url_name:
+        return redirect(url_name)
     return render(request, "core/home.html")
 
 

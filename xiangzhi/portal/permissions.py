@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from xiangzhi.core.extensions import register_household_action
+from xiangzhi.core.landing import register_landing
 from xiangzhi.core.permissions import Level, Role, register
 
 VIEW_OWN = register(
@@ -28,3 +29,6 @@ ISSUE_DOOR_PLATE = register(
 )
 
 register_household_action(_("Door-plate card"), "portal:door_plate", action=ISSUE_DOOR_PLATE)
+
+# a resident who opens the site signed in starts on their household's page
+register_landing("portal:home", action=VIEW_OWN, roles=[Role.RESIDENT])

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
+from xiangzhi.messaging.models import Channel, Message
 from xiangzhi.registry.models import ContactPhone, Household, Membership
 
 from . import permissions as perms
@@ -32,3 +33,13 @@ def own_household(*, user) -> OwnHousehold:
         .order_by("started_at", "id")
     )
     return OwnHousehold(household, members)
+
+
+def own_messages(*, user, limit: int = 5) -> list[Message]:
+    """The latest in-app messages to the signed-in resident (the outcome of their requests, a request waiting for
+    them as head): their own, so no scope beyond the recipient."""
+    return list(
+        Message.objects.unrestricted("a user's own in-app messages: the recipient is the user")
+        .filter(recipient=user, channel=Channel.IN_APP)
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -12,4 +12,8 @@ urlpatterns = [
     path("door-plates/<int:pk>/", views.door_plate, name="door_plate"),
     path("notices/", views.notices, name="notices"),
     path("notices/<int:pk>/", views.notice, name="notice"),
+    path("requests/", views.requests, name="requests"),
+    path("requests/new/", views.request_new, name="request_new"),
+    path("requests/<int:pk>/", views.request, name="request"),
+    path("requests/<int:pk>/photo/", views.request_photo, name="request_photo"),
 ]

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -10,10 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiangzhi.core import context
+from xiangzhi.core.idempotency import idempotent_form
 from xiangzhi.core.masking import mask_phone
 from xiangzhi.core.pages import apply_errors, no_pdf_font, pdf_response, requires
 from xiangzhi.core.pdf import NoPdfFont, pdf_font
 from xiangzhi.core.permissions import can
+from xiangzhi.livedata import permissions as livedata_perms
+from xiangzhi.livedata import selectors as livedata_selectors
+from xiangzhi.livedata import services as livedata_services
+from xiangzhi.livedata import views as livedata_views
+from xiangzhi.livedata.choices import State
 from xiangzhi.notices import selectors as notice_selectors
 from xiangzhi.notices import services as notice_services
 from xiangzhi.registry import selectors as registry_selectors
@@ -96,7 +103,25 @@ def _signed_in(request, resident):
 def home(request):
     own = selectors.own_household(user=request.user)
     unread = notice_selectors.household_unread_count(user=request.user, household=own.household)
-    return render(request, "portal/home.html", {"own": own, "unread_notices": unread})
+    requests = livedata_selectors.household_requests(user=request.user, household=own.household)
+    waiting = (
+        requests.filter(state=State.AWAITING_HEAD).count() if _is_head(request.user, own.household) else 0
+    )
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "own": own,
+            "unread_notices": unread,
+            "waiting_for_me": waiting,
+            "inbox": selectors.own_messages(user=request.user),
+        },
+    )
+
+
+def _is_head(user, household) -> bool:
+    account = getattr(user, "resident_account", None)
+    return account is not None and household.head_id == account.resident_id
 
 
 @requires(perms.VIEW_OWN, login_url="portal:sign_in")
@@ -148,3 +173,71 @@ def plate_sign_in(request, token):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("portal:home")
     return render(request, "portal/plate_sign_in.html", {"form": form})
+
+
+@requires(livedata_perms.FILE_OWN, login_url="portal:sign_in")
+def requests(request):
+    household = selectors.own_household(user=request.user).household
+    found = list(livedata_selectors.household_requests(user=request.user, household=household)[:50])
+    rows = [(r, livedata_services.changes(r, show_ids=True)) for r in found]
+    return render(
+        request,
+        "portal/requests.html",
+        {"rows": rows, "is_head": _is_head(request.user, household), "household": household},
+    )
+
+
+@requires(livedata_perms.FILE_OWN, login_url="portal:sign_in")
+@idempotent_form
+def request_new(request):
+    household = selectors.own_household(user=request.user).household
+    return livedata_views.filing_page(
+        request,
+        household=household,
+        members=livedata_selectors.members(
+            user=request.user, household=household, action=livedata_perms.FILE_OWN
+        ),
+        proxy=False,
+        page="portal/request_page.html",
+        done=lambda saved: reverse("portal:request", args=[saved.pk]),
+        cancel=reverse("portal:requests"),
+    )
+
+
+@requires(livedata_perms.FILE_OWN, login_url="portal:sign_in")
+@idempotent_form
+def request(request, pk):
+    household = selectors.own_household(user=request.user).household
+    found = livedata_selectors.household_requests(user=request.user, household=household).get(pk=pk)
+    may_approve = found.state == State.AWAITING_HEAD and _is_head(request.user, household)
+    if request.method == "POST" and may_approve:
+        try:
+            decision = request.POST.get("decision")
+            if decision in ("approve", "decline"):
+                agree = decision == "approve"
+                livedata_services.change_request_head_decide(actor=request.user, request=found, agree=agree)
+                messages.success(
+                    request,
+                    _("Thank you. The request goes to the village now.")
+                    if agree
+                    else _("The request is stopped."),
+                )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("portal:request", pk=found.pk)
+    return render(
+        request,
+        "portal/request.html",
+        {
+            "req": found,
+            "changes": livedata_services.changes(found, show_ids=True),
+            "may_approve": may_approve,
+        },
+    )
+
+
+@requires(livedata_perms.FILE_OWN, login_url="portal:sign_in")
+def request_photo(request, pk):
+    household = selectors.own_household(user=request.user).household
+    found = livedata_selectors.household_requests(user=request.user, household=household).get(pk=pk)
+    return livedata_views.photo_response(found)

@@ -11,7 +11,7 @@ certify       issue certificates of residence (居住证明) and print them agai
 
 from django.utils.translation import gettext_lazy as _
 
-from xiangzhi.core import views as core_views
+from xiangzhi.core.landing import register_landing
 from xiangzhi.core.permissions import Level, Role, register
 
 _T, _V, _G = Level.TOWN, Level.VILLAGE, Level.GROUPS
@@ -79,4 +79,7 @@ CERTIFY = register(
     models=("registry.Resident", "registry.ResidenceCertificate"),
 )
 
-core_views.HOMES.insert(0, (VIEW, "registry:home"))
+# Where each role starts (core.landing): the dashboard for whoever keeps the registry; a shop clerk looks a
+# household up at the counter, so until the shop (issue 14) registers its own page the clerk starts on the search.
+register_landing("registry:home", action=VIEW)
+register_landing("registry:search", action=VIEW, roles=[Role.CLERK])

@@ -7,6 +7,18 @@ import pytest
 
 IN_CI = os.environ.get("CI") == "true"
 
+# Debian's Chromium, headless, for the browser tests (Playwright drives it; no browser is downloaded).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 def require_system_part(path_or_cmd: str, what: str) -> str:
     """Skip with a visible notice when a system part is missing — except in CI, where it is a failure."""

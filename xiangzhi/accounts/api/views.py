@@ -1,6 +1,7 @@
 """The current account, and token login (lockout applies: axes sees every authenticate call)."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import parsers, serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -36,7 +37,13 @@ class MeSerializer(serializers.Serializer):
 
 
 class MeView(APIView):
-    @extend_schema(responses=MeSerializer)
+    @extend_schema(
+        responses=MeSerializer,
+        summary=gettext_lazy("Your account"),
+        description=gettext_lazy(
+            "Your account: your name, your roles with the part of the town each covers, and what you may do."
+        ),
+    )
     def get(self, request):
         return Response(MeSerializer(request.user).data)
 
@@ -56,6 +63,12 @@ class TokenView(ObtainAuthToken):
             429: OpenApiResponse(ErrorSerializer, description="The account is locked after failed logins."),
         },
         auth=[],
+        summary=gettext_lazy("Sign in for a token"),
+        description=gettext_lazy(
+            "Exchanges a username and password for a token, to send as `Authorization: Token …` with every "
+            "call. The token ends after 30 days, with a password change or when the account is closed; failed "
+            "sign-ins count towards locking the account, as on the login page."
+        ),
     )
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

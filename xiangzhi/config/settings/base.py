@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "xiangzhi.registry",
     "xiangzhi.notices",
     "xiangzhi.visits",
+    "xiangzhi.livedata",
     "xiangzhi.portal",
 ]
 
@@ -165,6 +166,22 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
+
+# Files only some users may see (residents' document photos, `livedata`): outside the web root and MEDIA_ROOT,
+# served by a view that checks who asks. Tests keep them in memory.
+PRIVATE_ROOT = VAR_DIR / "private"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_ROOT, "base_url": None},
+    },
+}
+# A document photo sent with a change request is deleted this long after the request is decided.
+XIANGZHI_CHANGE_PHOTO_RETENTION = datetime.timedelta(
+    days=int(os.environ.get("XIANGZHI_CHANGE_PHOTO_DAYS", "30"))
+)
 
 # A user told this many times within the window that an ID number they entered is already registered may not enter
 # ID numbers until the window has passed (validation must not become a way to test guessed numbers).

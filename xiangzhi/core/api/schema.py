@@ -3,6 +3,7 @@ answer the same errors everywhere (an action the user lacks or an object out of 
 a valid login a 403, input that does not validate a 400), so they are documented here once, from the view, instead
 of on every endpoint. `xiangzhi/tests/test_api_contract.py` holds the answers to this schema."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -21,20 +22,22 @@ class ErrorSerializer(serializers.Serializer):
 
 # A validation error names each field it refuses with a list of messages (`non_field_errors` for the whole
 # request); a nested field nests the same shape, and a malformed body is `{"detail": …}`.
-VALIDATION_ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="The request does not validate.")
+VALIDATION_ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description=_("The request does not validate."))
 ERRORS = {
     "403": OpenApiResponse(
-        ErrorSerializer, description="Not signed in, or the password must be changed first."
+        ErrorSerializer, description=_("Not signed in, or the password must be changed first.")
     ),
     "404": OpenApiResponse(
         ErrorSerializer,
-        description="No such object, or none the user may see; an action the user lacks; a page past the end.",
+        description=_(
+            "No such object, or none the user may see; an action the user lacks; a page past the end."
+        ),
     ),
     "409": OpenApiResponse(
-        ErrorSerializer, description="A request with this Idempotency-Key is still running."
+        ErrorSerializer, description=_("A request with this Idempotency-Key is still running.")
     ),
     "422": OpenApiResponse(
-        ErrorSerializer, description="This Idempotency-Key was used for another request or another body."
+        ErrorSerializer, description=_("This Idempotency-Key was used for another request or another body.")
     ),
 }
 
@@ -42,12 +45,33 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     str,
     OpenApiParameter.HEADER,
-    description="The client's key for this write: a retry with the same key and body gets the first answer back "
-    "(header `Idempotent-Replayed: true`) instead of a second write. Kept 24 hours; up to 64 characters count.",
+    description=_(
+        "The client's key for this write: a retry with the same key and body gets the first answer back "
+        "(header `Idempotent-Replayed: true`) instead of a second write. Kept 24 hours; up to 64 characters count."
+    ),
 )
 
 
+# The docs group operations under these headings, by the first part of the path after /api/v1/.
+TAGS = {
+    "registry": _("Registry"),
+    "areas": _("Villages and groups"),
+    "audit": _("Audit log"),
+    "auth": _("Accounts"),
+    "me": _("Accounts"),
+}
+
+
 class AutoSchema(SpectacularAutoSchema):
+    def get_tags(self) -> list[str]:
+        first = self.path.removeprefix("/api/v1/").split("/", 1)[0]
+        return [str(TAGS[first])] if first in TAGS else super().get_tags()
+
+    def get_description(self) -> str:  # type: ignore[override]
+        """An operation's description is the one its `extend_schema(description=…)` gives, written for the people
+        who use the API; a view's docstring is written for developers and never reaches the documentation."""
+        return ""
+
     def _is_idempotent_write(self) -> bool:
         return (
             isinstance(self.view, IdempotentMixin) and self.view.idempotent and self.method in ("POST", "PUT")

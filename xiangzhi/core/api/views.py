@@ -1,6 +1,7 @@
 """The audit log over the API, with the page's filters."""
 
-from drf_spectacular.utils import extend_schema_field, inline_serializer
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import serializers
 
 from .. import audit
@@ -54,6 +55,19 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         return [vars(c) for c in audit.audit_changes(entry)]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Read the audit log"),
+        description=_(
+            "Who did what and when — sign-ins, changes, reveals and exports — newest first, with the same filters "
+            "as the audit log page."
+        ),
+    ),
+    retrieve=extend_schema(
+        summary=_("One audit entry"),
+        description=_("One entry of the audit log, with what changed, field by field."),
+    ),
+)
 class AuditEntryViewSet(RestrictedReadOnlyViewSet):
     queryset = AuditEntry.objects.none()
     serializer_class = AuditEntrySerializer

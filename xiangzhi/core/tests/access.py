@@ -14,7 +14,7 @@ VIEW_REGISTRY = holders("registry.view")
 TABLE: dict[str, Access] = {
     "core:home": Access(
         get={role: (302, "/registry/") for role in VIEW_REGISTRY}
-        | {"auditor": (302, "/audit/"), "resident": 200, "anonymous": PAGE_ANON}
+        | {"auditor": (302, "/audit/"), "resident": (302, "/r/home/"), "anonymous": PAGE_ANON}
     ),
     "core:audit": page(VIEW_AUDIT),
     "core:tasks": page(VIEW_TASKS),

@@ -3,7 +3,8 @@
 import contextlib
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -55,6 +56,52 @@ def _flags_input(data):
 _WRITES = ("create", "update", "members", "confirm", "change_head", "split", "merge", "end", "move")
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List households"),
+        description=_(
+            "The households you may see, 50 to a page, with the filters of the household list: village, group, flag and more."
+        ),
+    ),
+    create=extend_schema(
+        summary=_("Register a household"),
+        description=_(
+            "Registers a new household in a village group you look after, with its head as first member."
+        ),
+    ),
+    retrieve=extend_schema(
+        summary=_("Household card"),
+        description=_(
+            "One household with its members, their masked ID and phone numbers, and the phones to call in order."
+        ),
+    ),
+    members=extend_schema(
+        summary=_("Add a member"),
+        description=_(
+            "Adds a person to the household: a newborn, a spouse who moved in, someone who came back."
+        ),
+    ),
+    confirm=extend_schema(
+        summary=_("Confirm the household is up to date"),
+        description=_("Records that you checked the household's details today."),
+    ),
+    change_head=extend_schema(
+        summary=_("Change the head of household"),
+        description=_(
+            "Makes another member the head and gives every member their relationship to the new head."
+        ),
+    ),
+    split=extend_schema(
+        summary=_("Split off a new household"),
+        description=_(
+            "Moves some members into a new household of the same group, with its own number and head."
+        ),
+    ),
+    merge=extend_schema(
+        summary=_("Merge into another household"),
+        description=_("Moves every member of this household into another one and closes this one."),
+    ),
+)
 class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Household.objects.none()
     permissions = {"*": perms.VIEW} | dict.fromkeys(_WRITES, perms.CHANGE)
@@ -150,6 +197,40 @@ class HouseholdViewSet(RestrictedViewSetMixin, mixins.CreateModelMixin, viewsets
         return Response(s.HouseholdSerializer(target).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List residents"),
+        description=_(
+            "The residents you may see, 50 to a page, filtered by village, group, flag, age, sex and residence status."
+        ),
+    ),
+    retrieve=extend_schema(
+        summary=_("One resident"),
+        description=_("A resident's details, with ID and phone numbers masked."),
+    ),
+    update=extend_schema(
+        summary=_("Edit a resident"),
+        description=_(
+            "Changes a resident's details, phones and flags; the audit log keeps what they were before."
+        ),
+    ),
+    end=extend_schema(
+        summary=_("Record a death or a move out of the town"),
+        description=_(
+            "Ends the resident's membership of the household, with the reason and the date; nothing is deleted."
+        ),
+    ),
+    move=extend_schema(
+        summary=_("Move to another household of the town"),
+        description=_(
+            "Moves the resident into another household of the town, with their relationship to its head."
+        ),
+    ),
+    reveal_id=extend_schema(
+        summary=_("Show the full ID number"),
+        description=_("Answers one resident's full ID number. Every reveal is written to the audit log."),
+    ),
+)
 class ResidentViewSet(RestrictedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Resident.objects.none()
     serializer_class = s.ResidentSerializer
@@ -229,6 +310,15 @@ class ResidentViewSet(RestrictedViewSetMixin, mixins.UpdateModelMixin, viewsets.
         return Response({"value": services.resident_reveal_id(actor=request.user, resident=resident)})
 
 
+@extend_schema_view(
+    post=extend_schema(
+        summary=_("Show a full phone number"),
+        description=_(
+            "Answers one full phone number, written to the audit log; with `call=true` it is logged as a call "
+            "(the number handed to the dialer)."
+        ),
+    )
+)
 class PhoneRevealView(RestrictedAPIView):
     permissions = {"POST": perms.REVEAL_PHONE}
     idempotent = False  # never keep a full number for a replay; a retried reveal is a new one, logged again
@@ -255,7 +345,15 @@ class PhoneCallView(RestrictedAPIView):
 
     permissions = {"POST": perms.REVEAL_PHONE}
 
-    @extend_schema(request=s.CallRecordWriteSerializer, responses={201: s.CallRecordSerializer})
+    @extend_schema(
+        request=s.CallRecordWriteSerializer,
+        responses={201: s.CallRecordSerializer},
+        summary=_("Record what a call got"),
+        description=_(
+            "After calling a number from the registry: reached, no answer, or a wrong number, with a note. The "
+            "household card shows the last outcome beside the number."
+        ),
+    )
     def post(self, request, pk):
         phone = selectors.call_get_phone(user=request.user, pk=pk)
         data = s.CallRecordWriteSerializer(data=request.data)
@@ -264,6 +362,15 @@ class PhoneCallView(RestrictedAPIView):
         return Response(s.CallRecordSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("Search households and residents"),
+        description=_(
+            "Finds people and households by name, pinyin or initials, the last four digits of a phone or ID "
+            "number, a household number, house number or address — as the search page does."
+        ),
+    )
+)
 class SearchView(RestrictedAPIView):
     permissions = {"GET": perms.VIEW}
 
@@ -297,6 +404,15 @@ class SearchView(RestrictedAPIView):
         return Response(s.SearchHitSerializer(hits, many=True).data)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("Dashboard figures"),
+        description=_(
+            "The dashboard's figures for your part of the town, or one village or group of it: households, "
+            "residents by residence status, by flag and by age band."
+        ),
+    )
+)
 class DashboardView(RestrictedAPIView):
     permissions = {"GET": perms.VIEW}
 
