@@ -13,8 +13,12 @@ from xiangzhi.core.scoping import Scope
 
 class Campaign(TownScopedModel):
     name = models.CharField(_("name"), max_length=60)
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
-    groups = models.ManyToManyField(VillageGroup, blank=True, related_name="+", verbose_name=_("village groups"))
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    groups = models.ManyToManyField(
+        VillageGroup, blank=True, related_name="+", verbose_name=_("village groups")
+    )
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
     created_by = models.ForeignKey(
@@ -28,7 +32,11 @@ class Campaign(TownScopedModel):
         verbose_name = _("reconfirmation campaign")
         verbose_name_plural = _("reconfirmation campaigns")
         ordering = ["-starts_on", "-id"]
-        constraints = [models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="campaign_dates")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="campaign_dates"
+            )
+        ]
 
     def __str__(self):
         return self.name
