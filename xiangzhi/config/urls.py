@@ -12,6 +12,7 @@ urlpatterns = [
     path("messages/", include("xiangzhi.messaging.urls")),
     path("notices/", include("xiangzhi.notices.urls")),
     path("visits/", include("xiangzhi.visits.urls")),
+    path("freshness/", include("xiangzhi.freshness.urls")),
     path("changes/", include("xiangzhi.livedata.urls")),
     path("r/", include("xiangzhi.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

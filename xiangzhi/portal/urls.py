@@ -8,6 +8,7 @@ urlpatterns = [
     path("code/", views.code, name="code"),
     path("choose/", views.choose, name="choose"),
     path("home/", views.home, name="home"),
+    path("confirm/", views.confirm, name="confirm"),
     path("p/<str:token>/", views.plate_sign_in, name="plate_sign_in"),
     path("door-plates/<int:pk>/", views.door_plate, name="door_plate"),
     path("notices/", views.notices, name="notices"),

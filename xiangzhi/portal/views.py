@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from xiangzhi.core import context
 from xiangzhi.core.idempotency import idempotent_form
@@ -24,6 +25,7 @@ from xiangzhi.livedata.choices import State
 from xiangzhi.notices import selectors as notice_selectors
 from xiangzhi.notices import services as notice_services
 from xiangzhi.registry import selectors as registry_selectors
+from xiangzhi.registry import services as registry_services
 from xiangzhi.registry.models import Resident
 
 from . import permissions as perms
@@ -241,3 +243,13 @@ def request_photo(request, pk):
     household = selectors.own_household(user=request.user).household
     found = livedata_selectors.household_requests(user=request.user, household=household).get(pk=pk)
     return livedata_views.photo_response(found)
+
+
+@requires(perms.VIEW_OWN, login_url="portal:sign_in")
+@require_POST
+def confirm(request):
+    """ "信息无变化": a resident confirms in one tap that their household's record is still right."""
+    household = selectors.own_household(user=request.user).household
+    registry_services.household_confirm(actor=request.user, household=household, via="resident")
+    messages.success(request, _("Thank you. Your household's record is confirmed."))
+    return redirect("portal:home")

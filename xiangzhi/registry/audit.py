@@ -21,7 +21,7 @@ _MEMBERS = {"members": _("members moved")}
 
 register_action("registry.household.create", _("created a household"))
 register_action("registry.household.update", _("changed a household"))
-register_action("registry.household.confirm", _("confirmed a household's data"))
+register_action("registry.household.confirm", _("confirmed a household's data"), fields={"via": _("where")})
 register_action("registry.household.change_head", _("changed the head of a household"))
 register_action(
     "registry.household.split",

@@ -39,6 +39,13 @@ CHANGE = register(
     grants={Role.TOWN_ADMIN: _T, Role.CADRE: _V, Role.GRID: _G},
     models=PERSONAL,
 )
+CONFIRM = register(
+    "registry.confirm",
+    _("confirm a household's record is still right (信息无变化)"),
+    # a resident confirms their own household in one tap; whoever keeps the registry confirms on a visit
+    grants={Role.TOWN_ADMIN: _T, Role.CADRE: _V, Role.GRID: _G, Role.RESIDENT: Level.HOUSEHOLD},
+    models=("registry.Household",),
+)
 REVEAL_PHONE = register(
     "registry.reveal_phone",
     _("see one full phone number (logged)"),

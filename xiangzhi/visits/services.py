@@ -12,7 +12,7 @@ from xiangzhi.core.audit import audit_record, snapshot
 from xiangzhi.core.masking import has_personal_number
 from xiangzhi.core.scoping import require
 from xiangzhi.registry.models import FlagType, Household, Resident
-from xiangzhi.registry.services import resident_flag_set
+from xiangzhi.registry.services import household_confirm, resident_flag_set
 
 from . import permissions as perms
 from .models import Visit, VisitPolicy
@@ -50,6 +50,9 @@ def visit_log(
     for resident, flag in cleared:
         resident_flag_set(actor=actor, resident=resident, flag=flag, on=False)
     audit_record(actor=actor, action="visits.visit.log", target=visit, after=snapshot(visit))
+    if visited_on >= today - datetime.timedelta(days=7):
+        # the visitor checked the record with the family: it is fresh
+        household_confirm(actor=actor, household=household, via="visit")
     return visit
 
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "xiangzhi.registry",
     "xiangzhi.notices",
     "xiangzhi.visits",
+    "xiangzhi.freshness",
     "xiangzhi.livedata",
     "xiangzhi.portal",
 ]

@@ -24,6 +24,10 @@ TABLE: dict[str, Access] = {
     ),
     # a card's QR code: an unknown token is a page saying the card is not in use
     "portal:plate_sign_in": Access(get=only(SIGNED_IN, 404, anonymous=404), kwargs={"token": "not-a-card"}),
+    "portal:confirm": Access(
+        get=only(VIEW_OWN, 405, anonymous=(302, "/r/?next=/r/confirm/")),
+        post=only(VIEW_OWN, (302, "/r/home/"), anonymous=(302, "/r/?next=/r/confirm/")),
+    ),
     "portal:home": Access(get=only(VIEW_OWN, 200, anonymous=(302, "/r/?next=/r/home/"))),
 }
 

@@ -208,12 +208,13 @@ def household_update(*, actor, household: Household, **fields) -> Household:
 
 
 @transaction.atomic
-def household_confirm(*, actor, household: Household) -> Household:
-    """A cadre or grid worker checked the household's data with the family: it is fresh as of now."""
-    require(actor, perms.CHANGE, household)
+def household_confirm(*, actor, household: Household, via: str = "card") -> Household:
+    """The household's data was checked with the family — by a cadre or grid worker (on the card, on a visit) or
+    by a resident of the household on their own page ("信息无变化"): it is fresh as of now."""
+    require(actor, perms.CONFIRM, household)
     household.confirmed_at = timezone.now()
     household.save(update_fields=["confirmed_at", "updated_at"])
-    audit_record(actor=actor, action="registry.household.confirm", target=household)
+    audit_record(actor=actor, action="registry.household.confirm", target=household, after={"via": via})
     return household
 
 
