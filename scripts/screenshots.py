@@ -105,7 +105,13 @@ def _shots(url: str) -> list[tuple[str, str, Callable[[Page], None]]]:
 
     return [
         ("", "login", go("/accounts/login/")),
+        ("", "resident-sign-in", go("/r/")),
         ("cadre1", "dashboard", go("/")),
+        ("cadre1", "warning-list", go("/registry/warnings/?flag=elderly_alone")),
+        ("cadre1", "population-changes", go("/registry/changes/")),
+        ("cadre1", "freshness", go("/freshness/")),
+        ("cadre1", "notices", go("/notices/")),
+        ("cadre1", "change-requests", go("/changes/")),
         ("cadre1", "search", search),
         ("cadre1", "household-card", household_card),
         ("cadre1", "household-list", go("/registry/households/")),
@@ -115,6 +121,8 @@ def _shots(url: str) -> list[tuple[str, str, Callable[[Page], None]]]:
         ("admin", "flags", go("/registry/flags/")),
         ("admin", "areas", go("/areas/")),
         ("admin", "users", go("/accounts/users/")),
+        ("admin", "outbox", go("/messages/")),
+        ("grid1", "visits-overdue", go("/visits/overdue/")),
         ("auditor1", "audit-log", go("/audit/")),
     ]
 
