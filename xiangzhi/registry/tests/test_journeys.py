@@ -4,7 +4,7 @@ number, an edit that loses nothing, a split household, a printed card.
 
 What `test_browser.py` already proves is not repeated here: the masked numbers and tap-target sizes of the card,
 the call handed to the dialer from the warning list at 360 and 1366 px, the guided member form's behaviour, the
-search placeholder. One Chromium serves the whole module; each journey has its own browser context (cookies).
+search placeholder. Each journey has its own Chromium and its own cookies.
 The data comes from the shared fixtures, written through the services; the audit rows they and the pages write
 are cleared after each test by conftest's `_audit_rows_cleared_after_a_transactional_test`.
 """
@@ -30,16 +30,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 SHOTS = pathlib.Path("/tmp/shots-journeys")
 
 
-@pytest.fixture(scope="module")
-def browser():
+@pytest.fixture
+def browser(monkeypatch):
+    """A Chromium per journey: a module-wide one left the next module's transactional tests failing to restore
+    the serialized database (content types already present), so each journey launches its own, as
+    test_browser.py does."""
     require_system_part(CHROMIUM, "Chromium")
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(exist_ok=True)
-    # Playwright's sync API keeps its event loop open in this thread for the whole module, and Django refuses the
-    # ORM where a loop is open; the fixtures and the assertions on the database run here between page actions.
-    with pytest.MonkeyPatch.context() as mp, sync_playwright() as p:
-        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # Playwright's sync API keeps an event loop open in this thread while the browser runs, and Django refuses
+    # the ORM where a loop is open; the fixtures and the checks on the database run here between page actions.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
@@ -79,8 +82,18 @@ def _fits(page) -> None:
     assert width <= PHONE_VIEWPORT["width"], f"horizontal overflow: {width}px"
 
 
+# Buttons, call buttons and the names that open a household: what a thumb taps, at least 44 px tall.
+TAP_TARGETS_JS = """() => [...document.querySelectorAll(
+  "main a.button, main button:not(.link), main a.tel, main td.name > a, main .stat")]
+  .filter((el) => el.offsetParent !== null)
+  .map((el) => ({text: el.textContent.trim(), height: el.getBoundingClientRect().height}))"""
+
+
 def _shot(page, name: str) -> None:
+    """The page fits the phone, its tap targets are big enough; a screenshot to look at."""
     _fits(page)
+    small = [t for t in page.evaluate(TAP_TARGETS_JS) if t["height"] < 44]
+    assert not small, f"tap targets under 44 px: {small}"
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
@@ -127,7 +140,7 @@ def test_find_a_household_call_its_head_and_record_no_answer(phone, alice, house
     )
     assert record.number_masked == "138****5678"
     reveal = AuditEntry.objects.get(action="registry.phone.call")
-    assert (reveal.actor, reveal.target_id) == (alice, str(record.phone_id))
+    assert (reveal.actor, reveal.target_type, reveal.target_id) == (alice, "registry.resident", str(head.pk))
     assert AuditEntry.objects.filter(action="registry.call.record", actor=alice).count() == 1
 
 
@@ -176,6 +189,10 @@ def test_from_the_dashboard_tile_to_a_groups_warning_list_and_its_export(
     phone.locator("a.button", has_text="在村民名册中打开").click()
     phone.wait_for_url("**/registry/residents/?*")
     expect(phone.locator("td.name strong")).to_have_text(["刘婆婆", "陈爷爷"])
+    # the folded filters say whom the list (and so its export) holds
+    expect(phone.locator("details.filters-box summary .tag")).to_have_text(
+        ["村：玉峰村", f"村民小组：{group_a2.name}", "居住状态：本镇居住（全部）", "标签：独居老人"]
+    )
     _shot(phone, "2-resident-list")
     with phone.expect_download() as download_info:
         phone.locator("a.button", has_text="导出表格").click()
