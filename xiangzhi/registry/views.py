@@ -202,8 +202,7 @@ def search(request):
 def _filters_in_words(form) -> list[str]:
     """What a list is narrowed to, in words ("标签：独居老人"), shown on its folded filters: a list opened from a
     dashboard tile or a warning list says whom it holds, and so what its export will hold."""
-    if not form.is_valid():
-        return []
+    form.is_valid()  # a wrong value (an unknown sort) is left out, the valid ones still named
     words = []
     for name, value in form.cleaned_data.items():
         if name == "sort" or value in (None, "", [], ()):
