@@ -17,6 +17,7 @@ import pathlib
 import re
 
 import pytest
+from django.utils import timezone
 
 from xiangzhi.core.models import AuditEntry
 from xiangzhi.registry import services
@@ -216,6 +217,8 @@ def test_from_the_dashboard_tile_to_a_groups_warning_list_and_its_export(
 def test_add_a_newborn_without_an_id_number(phone, alice, household_a):
     from playwright.sync_api import expect
 
+    born = timezone.localdate() - datetime.timedelta(days=40)  # recorded some weeks after the birth
+
     _sign_in(phone, "alice")
     phone.goto(phone.base + f"/registry/households/{household_a.pk}/")
     phone.locator("a.button", has_text="添加成员").click()
@@ -224,7 +227,7 @@ def test_add_a_newborn_without_an_id_number(phone, alice, household_a):
     phone.locator("#id_start_reason").select_option("birth")
     phone.fill("#id_no_id_reason", "新生儿")
     phone.locator("#id_sex").select_option("M")
-    phone.fill("#id_birth_date", "2026-10-01")
+    phone.fill("#id_birth_date", born.isoformat())
     _shot(phone, "3-newborn-form")
     phone.locator("form.card [type=submit]").click()
     phone.wait_for_url(_card_url(household_a))
@@ -232,14 +235,16 @@ def test_add_a_newborn_without_an_id_number(phone, alice, household_a):
     member = phone.locator("section[aria-labelledby=members-h] .member").filter(has_text="张小宝")
     expect(member).to_contain_text("新生儿")
     expect(member.locator(".tag").first).to_have_text("孙子")
+    # dated the day of birth, not the day it was recorded
     history = phone.locator("ol.history li.birth")
     expect(history).to_contain_text("张小宝")
-    expect(history).to_contain_text("入户：")
+    expect(history).to_contain_text("入户：出生")
+    expect(history.locator("time")).to_have_attribute("datetime", born.isoformat())
     _shot(phone, "3-newborn-card")
 
     baby = Resident.objects.unrestricted("test").get(name="张小宝")
     assert (baby.id_status, baby.id_number, baby.no_id_reason) == ("none", None, "新生儿")
-    assert (baby.sex, baby.birth_date, baby.household) == ("M", datetime.date(2026, 10, 1), household_a)
+    assert (baby.sex, baby.birth_date, baby.household) == ("M", born, household_a)
     membership = Membership.objects.unrestricted("test").get(resident=baby)
     assert (membership.relationship, membership.start_reason, membership.ended_at) == (
         "grandson",
