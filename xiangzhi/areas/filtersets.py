@@ -4,6 +4,8 @@ One that names no village or group the user may view — out of scope, absent or
 record out of scope (`core.filtersets.ScopedFilterSet`).
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from xiangzhi.core.filtersets import ScopedFilterSet, ScopedModelChoiceFilter
 
 from . import permissions as perms
@@ -14,8 +16,8 @@ class AreaFilter(ScopedFilterSet):
     """The ?village= and ?group= of anything that lives in an area. Subclasses add the model and its own fields;
     the dashboard uses it alone, for `area()`."""
 
-    village = ScopedModelChoiceFilter(Village, perms.VIEW)
-    group = ScopedModelChoiceFilter(VillageGroup, perms.VIEW)
+    village = ScopedModelChoiceFilter(Village, perms.VIEW, label=_("village"))
+    group = ScopedModelChoiceFilter(VillageGroup, perms.VIEW, label=_("village group"))
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
         if queryset is None and self._meta.model is None:
@@ -31,7 +33,7 @@ class AreaFilter(ScopedFilterSet):
 
 
 class VillageGroupFilter(ScopedFilterSet):
-    village = ScopedModelChoiceFilter(Village, perms.VIEW)
+    village = ScopedModelChoiceFilter(Village, perms.VIEW, label=_("village"))
 
     class Meta:
         model = VillageGroup

@@ -99,9 +99,12 @@ class ScopedModelChoiceFilter(django_filters.ModelChoiceFilter):
     out of scope — on a page and in the API alike, so neither tells whether a record outside the user's area
     exists."""
 
-    def __init__(self, model, action: str, **kwargs):
+    def __init__(self, model, action: str, *, label, **kwargs):
+        # The label is required: django-filter would derive it from the filterset's model, and `self.model`
+        # here is the model chosen, not the one filtered — a page showed "[invalid name]" for 村 depending on
+        # which list was opened first.
         self.model = model
-        super().__init__(queryset=in_scope(model, action), **kwargs)
+        super().__init__(queryset=in_scope(model, action), label=label, **kwargs)
 
 
 class ScopedFilterSet(django_filters.FilterSet):

@@ -204,7 +204,7 @@ class ResidentFilter(FlagFilters, AreaFilter):
     group = ScopedModelChoiceFilter(
         VillageGroup, area_perms.VIEW, field_name="household__group", label=_("village group")
     )
-    household = ScopedModelChoiceFilter(Household, perms.VIEW)
+    household = ScopedModelChoiceFilter(Household, perms.VIEW, label=_("household"))
     sex = django_filters.ChoiceFilter(choices=Sex.choices, label=_("sex"), empty_label=_("any sex"))
     residence_status = django_filters.ChoiceFilter(
         choices=[(LIVING, _("Living here (all)")), *ResidenceStatus.choices],

@@ -199,6 +199,20 @@ def search(request):
     return render_page_or_fragment(request, "registry/search.html", "registry/_search_results.html", context)
 
 
+def _filters_in_words(form) -> list[str]:
+    """What a list is narrowed to, in words ("标签：独居老人"), shown on its folded filters: a list opened from a
+    dashboard tile or a warning list says whom it holds, and so what its export will hold."""
+    form.is_valid()  # a wrong value (an unknown sort) is left out, the valid ones still named
+    words = []
+    for name, value in form.cleaned_data.items():
+        if name == "sort" or value in (None, "", [], ()):
+            continue
+        field = form.fields[name]
+        shown = dict(getattr(field, "choices", ())).get(value, value) if isinstance(value, str) else value
+        words.append(_("%(filter)s: %(value)s") % {"filter": field.label, "value": shown})
+    return words
+
+
 def _household_filter(request) -> HouseholdFilter:
     """The list's filters, as in the API; an area the user may not view is a 404 (raised when first read)."""
     return HouseholdFilter(request.GET, queryset=selectors.household_list(user=request.user), request=request)
@@ -222,6 +236,7 @@ def household_list(request):
             "query": query.urlencode(),
             "groups": groups_for(user=request.user, village_id=village_id) if village_id else [],
             "filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
+            "filters_in_words": _filters_in_words(filterset.form),
         },
     )
 
@@ -304,6 +319,7 @@ def resident_list(request):
             "groups": groups_for(user=request.user, village_id=village_id) if village_id else [],
             "may_see_ids": can(request.user, perms.REVEAL_ID),
             "filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
+            "filters_in_words": _filters_in_words(filterset.form),
         },
     )
 

@@ -14,7 +14,14 @@ from xiangzhi.core.scoping import require
 
 from .. import permissions as perms
 from .. import search
-from ..choices import ADD_MEMBER_REASONS, HouseholdStatus, MembershipEnd, Relationship, ResidenceStatus
+from ..choices import (
+    ADD_MEMBER_REASONS,
+    HouseholdStatus,
+    MembershipEnd,
+    MembershipStart,
+    Relationship,
+    ResidenceStatus,
+)
 from ..models import (
     Household,
     Membership,
@@ -38,6 +45,16 @@ from ._common import (
     _set_flags,
     _set_phones,
 )
+
+
+def _joined_at(start_reason: str, birth_date: datetime.date | None) -> datetime.datetime:
+    """A newborn joins the household on the day of birth, however late the cadre records it: the card's history
+    and the population changes (births of the month) date the birth, not the typing. Any other arrival, and a
+    birth without a known date or recorded on its day: now."""
+    now = timezone.now()
+    if start_reason != MembershipStart.BIRTH or birth_date is None or birth_date >= timezone.localdate():
+        return now
+    return timezone.make_aware(datetime.datetime.combine(birth_date, datetime.time.min))
 
 
 @transaction.atomic
@@ -111,6 +128,7 @@ def resident_add(
         resident=resident,
         relationship=relationship,
         start_reason=start_reason,
+        started_at=_joined_at(start_reason, birth_date),
     )
     _set_phones(resident, list(phones))
     _set_flags(resident, list(flags))

@@ -115,6 +115,34 @@ def test_the_changes_are_scoped_and_filtered_by_area(
     }
 
 
+def test_a_birth_recorded_late_counts_in_the_month_of_birth(admin_user, household_a):
+    """The cadre records in November a baby born in September: a September birth, and the card's history says so;
+    a move into the town is dated the day it is recorded."""
+    born = month_start(timezone.localdate(), 2) + datetime.timedelta(days=4)
+    baby = ResidentFactory(
+        actor=admin_user,
+        household=household_a,
+        relationship="grandson",
+        start_reason="birth",
+        name="张小宝",
+        id_number=None,
+        no_id_reason="新生儿",
+        sex="M",
+        birth_date=born,
+    )
+    started = Membership.objects.unrestricted("test").get(resident=baby).started_at
+    assert timezone.localtime(started) == timezone.make_aware(
+        datetime.datetime.combine(born, datetime.time.min)
+    )
+    arrival = ResidentFactory(actor=admin_user, household=household_a, start_reason="moved_in", name="刘来")
+    assert timezone.localdate(Membership.objects.unrestricted("test").get(resident=arrival).started_at) == (
+        timezone.localdate()
+    )
+    rows = _table(selectors.population_changes(user=admin_user))
+    assert rows[month_start(born)]["births"] == 1
+    assert "births" not in rows.get(month_start(timezone.localdate()), {})
+
+
 @pytest.mark.parametrize(
     ("who", "param", "fixture"), [("alice", "village", "village_b"), ("grid", "group", "group_a2")]
 )

@@ -132,6 +132,23 @@ def test_filters_combine(client, alice, town_data, village_a, group_a2, househol
     assert _names(client, household=household_a.pk, sex="F") == {"李四妹", "王秀英"}
 
 
+@pytest.mark.parametrize("url", ["registry:residents", "registry:households"])
+def test_the_folded_filters_say_what_the_list_holds(client, alice, town_data, village_a, group_a2, url):
+    """Opened from a tile or a warning list, the filters are folded: their summary names each one applied (in
+    words, the flag's name rather than its code), so the cadre knows whom the list and its export hold."""
+    client.force_login(alice)
+    query = {"village": village_a.pk, "group": group_a2.pk, "flag": "dibao", "sort": "name", "page": "1"}
+    html = client.get(reverse(url), query, headers={"accept-language": "zh-hans"}).content.decode()
+    summary = re.search(r"<summary>(.*?)</summary>", html, re.S).group(1)
+    assert re.findall(r'<span class="tag">(.*?)</span>', summary) == [
+        "村：玉峰村",
+        "村民小组：2组",
+        "标签：低保",
+    ]
+    bare = client.get(reverse(url), headers={"accept-language": "zh-hans"}).content.decode()
+    assert 'class="tag"' not in re.search(r"<summary>(.*?)</summary>", bare, re.S).group(1)
+
+
 def test_sort_orders_the_list(client, alice, town_data):
     client.force_login(alice)
 
