@@ -7,6 +7,7 @@ card shows the baby in its history and the new number masked.
 """
 
 import datetime
+from typing import TYPE_CHECKING
 
 import pytest
 from django.utils import timezone
@@ -15,11 +16,15 @@ from xiangzhi.accounts.tests.factories import PASSWORD
 from xiangzhi.core.crypto import blind_index
 from xiangzhi.livedata.choices import Kind, State
 from xiangzhi.livedata.models import ChangeRequest
+from xiangzhi.portal.models import SignInCode
 from xiangzhi.portal.tests.helpers import code_texted_to
 from xiangzhi.registry.models import ContactPhone, Resident
 from xiangzhi.tests.helpers import CHROMIUM, CHROMIUM_ARGS, require_system_part
 
-PHONE = {"width": 360, "height": 740}
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
+
+PHONE: "ViewportSize" = {"width": 360, "height": 740}
 SHOTS = "/tmp/shots-live9"
 WIFE_PHONE, WIFE_NEW_PHONE, HEAD_PHONE = "13900001111", "13566667777", "13812345678"
 
@@ -158,6 +163,19 @@ def test_a_family_updates_its_record_from_their_phones(live_server, household_a,
             expect(page.locator("section[aria-labelledby=members-h]")).to_contain_text("135****7777")
             expect(page.locator("section[aria-labelledby=members-h]")).to_contain_text("张小宝")
             _fits_a_phone(page, "12-home-after")
+
+            # "显示完整号码": a fresh code to her new phone shows it in full, on this view only
+            SignInCode.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=2))
+            page.locator("form[action='/r/phone/'] button").click()
+            page.wait_for_url("**/r/phone/code/")
+            expect(page.get_by_text("135****7777")).to_be_visible()
+            page.fill("input[name=code]", code_texted_to(WIFE_NEW_PHONE, "portal.reveal_code"))
+            page.locator("main [type=submit]").click()
+            expect(page.locator(".own-phone")).to_have_text(WIFE_NEW_PHONE)
+            assert HEAD_PHONE not in page.content()
+            _fits_a_phone(page, "13-own-number")
+            page.reload()  # the browser sends the code again: used up, so nothing is shown
+            assert WIFE_NEW_PHONE not in page.content()
         finally:
             browser.close()
 
