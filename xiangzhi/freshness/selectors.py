@@ -5,11 +5,14 @@ worker should act on."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from xiangzhi.accounts.models import RoleAssignment
 from xiangzhi.core.permissions import Role, can
+from xiangzhi.livedata import permissions as livedata_perms
+from xiangzhi.livedata.choices import OPEN
+from xiangzhi.livedata.models import ChangeRequest
 from xiangzhi.registry import permissions as registry_perms
 from xiangzhi.registry.choices import HouseholdStatus
 from xiangzhi.registry.models import Household, Resident
@@ -199,3 +202,29 @@ def life_events(*, user, today: datetime.date | None = None, days: int = 30) -> 
                 )
             )
     return prompts
+
+
+@dataclass
+class Pending:
+    village: str
+    count: int
+    oldest_days: int
+
+
+def pending_requests(*, user, village_id=None, group_id=None) -> list[Pending]:
+    """Residents' change requests still open (waiting for the head or the village) by village, with the age of the
+    oldest: a queue left to grow is a registry going stale. One query."""
+    if not can(user, livedata_perms.VIEW):
+        return []
+    found = ChangeRequest.objects.restrict(user, livedata_perms.VIEW).filter(state__in=OPEN)
+    if village_id:
+        found = found.filter(household__village_id=village_id)
+    if group_id:
+        found = found.filter(household__group_id=group_id)
+    now = timezone.now()
+    return [
+        Pending(row["household__village__name"], row["n"], (now - row["oldest"]).days)
+        for row in found.values("household__village__name")
+        .annotate(n=Count("id"), oldest=Min("created_at"))
+        .order_by("household__village__name")
+    ]

@@ -35,6 +35,9 @@ def dashboard(request):
         {
             "fresh": selectors.freshness(user=request.user, village_id=village_id, group_id=group_id),
             "campaigns": selectors.campaigns(user=request.user),
+            "pending": selectors.pending_requests(
+                user=request.user, village_id=village_id, group_id=group_id
+            ),
             "form": form,
             "villages": villages_for(user=request.user),
             "groups": groups_for(user=request.user, village_id=village_id) if village_id else [],

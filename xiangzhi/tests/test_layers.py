@@ -21,7 +21,8 @@ LAYERS = {
     "shop": 6,
     "notices": 5,
     "visits": 5,
-    "freshness": 5,
+    # how fresh the registry is reads the residents' open change requests too
+    "freshness": 6,
     # residents' change requests, reviewed by cadres and applied through the registry's services
     "livedata": 5,
     # residents' own pages read every pillar: their household, later their points and notices

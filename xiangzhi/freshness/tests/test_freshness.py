@@ -125,3 +125,23 @@ def test_birthday_prompts_go_to_grid_workers_never_beside_an_id_mask(grid, alice
 def test_stale_records_are_prompted(alice, household_a):
     _age(household_a, 400)
     assert [(p.resident.name, p.kind) for p in selectors.life_events(user=alice)] == [("张三", "stale")]
+
+
+def test_open_change_requests_are_counted_by_village_with_the_oldest(alice, charlie, household_a, admin_user):
+    from xiangzhi.livedata.models import ChangeRequest
+
+    assert selectors.pending_requests(user=alice) == []
+    zhang = household_a.residents.unrestricted("test").get(name="张三")
+    ChangeRequest.objects.create(
+        town=household_a.town,
+        kind="phone",
+        household=household_a,
+        resident=zhang,
+        state="pending",
+        filed_by=admin_user,
+        asked_by=zhang,
+        created_at=timezone.now() - datetime.timedelta(days=9),
+    )
+    [row] = selectors.pending_requests(user=alice)
+    assert (row.village, row.count, row.oldest_days) == (household_a.village.name, 1, 9)
+    assert selectors.pending_requests(user=charlie) == []  # village B's cadre
