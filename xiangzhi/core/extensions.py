@@ -61,13 +61,14 @@ def tiles(user, *, village_id=None, group_id=None) -> list[tuple[str, int, str]]
 
 
 # The demo town (`manage.py demo_town`) is built by the registry; an app above adds its part of the story (visits
-# logged, points awarded) with a step that takes the town, the town's administrator and a seeded random.
-_DEMO_STEPS: list[Callable[..., None]] = []
+# logged, points awarded) with a step that takes the town, the town's administrator and a seeded random; it may
+# return lines for the command to print (how to try what it made: who can sign in).
+_DEMO_STEPS: list[Callable[..., list[str] | None]] = []
 
 
-def register_demo_step(step: Callable[..., None]) -> None:
+def register_demo_step(step: Callable[..., list[str] | None]) -> None:
     _DEMO_STEPS.append(step)
 
 
-def demo_steps() -> list[Callable[..., None]]:
+def demo_steps() -> list[Callable[..., list[str] | None]]:
     return list(_DEMO_STEPS)

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from xiangzhi.core.extensions import register_household_action
+from xiangzhi.core.extensions import register_demo_step, register_household_action
 from xiangzhi.core.landing import register_landing
 from xiangzhi.core.permissions import Level, Role, register
 
@@ -32,3 +32,12 @@ register_household_action(_("Door-plate card"), "portal:door_plate", action=ISSU
 
 # a resident who opens the site signed in starts on their household's page
 register_landing("portal:home", action=VIEW_OWN, roles=[Role.RESIDENT])
+
+
+def _demo(**kwargs) -> list[str]:
+    from .demo import demo_residents
+
+    return demo_residents(**kwargs)
+
+
+register_demo_step(_demo)

@@ -4,6 +4,10 @@ A code expires after 5 minutes, works once, and is stored only as a keyed hash. 
 minute, five an hour) and per address (XIANGZHI_SIGN_IN_CODES_PER_ADDRESS_PER_HOUR); five wrong codes lock the
 phone for 30 minutes. The page answers the same whether or not a number is on record, so it cannot be used to
 learn which numbers the registry holds.
+
+A signed-in resident sees their own number in full after typing a fresh code sent to it (`own_phone_code_send`,
+`own_phone_reveal`): the same table, limits and lock as signing in; a code of one purpose does not work for the
+other.
 """
 
 import datetime
@@ -21,6 +25,7 @@ from django.utils.translation import gettext as _
 from xiangzhi.accounts.services import resident_user_ensure
 from xiangzhi.core.audit import audit_record
 from xiangzhi.core.crypto import blind_index
+from xiangzhi.core.exceptions import NotInScope
 from xiangzhi.core.scoping import require
 from xiangzhi.messaging.services import sms_send
 from xiangzhi.registry.choices import PhoneHolder
@@ -51,8 +56,11 @@ def phone_key(phone: str) -> str:
     return blind_index("phone", phone_clean(phone))
 
 
-def _code_hash(key: str, code: str) -> str:
-    return blind_index("sign-in-code", f"{key}:{code}")
+REVEAL = "reveal"  # the purpose of a code that shows a resident their own number
+
+
+def _code_hash(key: str, code: str, purpose: str = "") -> str:
+    return blind_index("sign-in-code", f"{key}:{purpose}:{code}" if purpose else f"{key}:{code}")
 
 
 def _locked_until(key: str, now: datetime.datetime) -> datetime.datetime | None:
@@ -83,21 +91,7 @@ def code_request(*, phone: str, ip_address: str | None, now: datetime.datetime |
     now = now or timezone.now()
     phone = phone_clean(phone)
     key = phone_key(phone)
-    until = _locked_until(key, now)
-    if until:
-        raise _locked_error(until)
-    recent = SignInCode.objects.filter(phone_blind=key, created_at__gt=now - _HOUR)
-    if recent.filter(created_at__gt=now - settings.XIANGZHI_SIGN_IN_CODE_INTERVAL).exists():
-        raise ValidationError(_("A code was sent less than a minute ago. Wait a moment before asking again."))
-    if recent.count() >= settings.XIANGZHI_SIGN_IN_CODES_PER_PHONE_PER_HOUR:
-        raise ValidationError(_("Too many codes for this number in the last hour. Try again later."))
-    if (
-        ip_address
-        and SignInCode.objects.filter(ip_address=ip_address, created_at__gt=now - _HOUR).count()
-        >= settings.XIANGZHI_SIGN_IN_CODES_PER_ADDRESS_PER_HOUR
-    ):
-        raise ValidationError(_("Too many codes were asked for from this network. Try again later."))
-
+    _limits_check(key, ip_address, now)
     reached = _reachable(key)
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
@@ -114,13 +108,31 @@ def code_request(*, phone: str, ip_address: str | None, now: datetime.datetime |
                 town=town,
                 phone=phone,
                 kind=texts.SIGN_IN_CODE,
-                context={
-                    "town": town.name,
-                    "code": code,
-                    "minutes": int(settings.XIANGZHI_SIGN_IN_CODE_TTL.total_seconds() // 60),
-                },
+                context={"town": town.name, "code": code, "minutes": _ttl_minutes()},
                 recipient_name=reached[0].resident.name,
             )
+
+
+def _ttl_minutes() -> int:
+    return int(settings.XIANGZHI_SIGN_IN_CODE_TTL.total_seconds() // 60)
+
+
+def _limits_check(key: str, ip_address: str | None, now: datetime.datetime) -> None:
+    """Raise ValidationError when the phone `key` is locked or a limit on codes is reached."""
+    until = _locked_until(key, now)
+    if until:
+        raise _locked_error(until)
+    recent = SignInCode.objects.filter(phone_blind=key, created_at__gt=now - _HOUR)
+    if recent.filter(created_at__gt=now - settings.XIANGZHI_SIGN_IN_CODE_INTERVAL).exists():
+        raise ValidationError(_("A code was sent less than a minute ago. Wait a moment before asking again."))
+    if recent.count() >= settings.XIANGZHI_SIGN_IN_CODES_PER_PHONE_PER_HOUR:
+        raise ValidationError(_("Too many codes for this number in the last hour. Try again later."))
+    if (
+        ip_address
+        and SignInCode.objects.filter(ip_address=ip_address, created_at__gt=now - _HOUR).count()
+        >= settings.XIANGZHI_SIGN_IN_CODES_PER_ADDRESS_PER_HOUR
+    ):
+        raise ValidationError(_("Too many codes were asked for from this network. Try again later."))
 
 
 def code_verify(
@@ -130,6 +142,13 @@ def code_verify(
     number, to choose from; the code is used up. A wrong or expired code raises ValidationError and counts towards
     the phone's lock."""
     now = now or timezone.now()
+    _code_use(key=key, code=code, purpose="", ip_address=ip_address, now=now)
+    return [phone.resident for phone in _reachable(key)]
+
+
+def _code_use(*, key: str, code: str, purpose: str, ip_address: str | None, now: datetime.datetime) -> None:
+    """Use up the latest code sent to the phone `key` for `purpose`; a wrong or expired one raises
+    ValidationError and counts towards the phone's lock."""
     until = _locked_until(key, now)
     if until:
         raise _locked_error(until)
@@ -140,7 +159,7 @@ def code_verify(
         .order_by("-created_at")
         .first()
     )
-    right = candidate is not None and hmac.compare_digest(candidate.code_hash, _code_hash(key, code))
+    right = candidate is not None and hmac.compare_digest(candidate.code_hash, _code_hash(key, code, purpose))
     # single use, even when two requests bring the same code at once: only one UPDATE finds it unused
     if (
         candidate is not None
@@ -148,9 +167,70 @@ def code_verify(
         and SignInCode.objects.filter(pk=candidate.pk, used_at__isnull=True).update(used_at=now)
     ):
         SignInFailure.objects.filter(phone_blind=key).delete()
-        return [phone.resident for phone in _reachable(key)]
+        return
     _failed(key, ip_address, now)
     raise ValidationError({"code": _("The code is wrong or has expired.")})
+
+
+def own_phones(*, user) -> list[ContactPhone]:
+    """The signed-in resident's own phones (`holder = self`), the first one first: the one a code goes to."""
+    account = getattr(user, "resident_account", None)
+    if account is None:
+        raise NotInScope
+    return list(
+        ContactPhone.objects.restrict(user, perms.VIEW_OWN)
+        .filter(resident_id=account.resident_id, holder=PhoneHolder.SELF)
+        .select_related("resident", "town")
+        .order_by("priority", "id")
+    )
+
+
+def own_phone_code_send(*, user, ip_address: str | None, now: datetime.datetime | None = None) -> str:
+    """Text a fresh code to the signed-in resident's own phone, to show them its number; the masked number it went
+    to. The limits of signing in apply (the same phone, the same counts)."""
+    now = now or timezone.now()
+    phones = own_phones(user=user)
+    if not phones:
+        raise ValidationError(_("No phone number of your own is on record."))
+    phone = phones[0]
+    _limits_check(phone.blind, ip_address, now)
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        SignInCode.objects.create(
+            phone_blind=phone.blind,
+            code_hash=_code_hash(phone.blind, code, REVEAL),
+            ip_address=ip_address,
+            created_at=now,
+            expires_at=now + settings.XIANGZHI_SIGN_IN_CODE_TTL,
+        )
+        sms_send(
+            town=phone.town,
+            phone=phone.number,
+            kind=texts.REVEAL_CODE,
+            context={"town": phone.town.name, "code": code, "minutes": _ttl_minutes()},
+            recipient_name=phone.resident.name,
+        )
+    return phone.number_masked
+
+
+def own_phone_reveal(
+    *, user, code: str, ip_address: str | None, now: datetime.datetime | None = None
+) -> dict[int, str]:
+    """The full numbers of the signed-in resident's own phones, by phone id, for a right code sent to the first
+    (`own_phone_code_send`), with an audit row like a cadre's reveal. Never anyone else's: a family's other
+    members and numbers answered for someone are left out."""
+    now = now or timezone.now()
+    phones = own_phones(user=user)
+    if not phones:
+        raise ValidationError(_("No phone number of your own is on record."))
+    _code_use(key=phones[0].blind, code=code, purpose=REVEAL, ip_address=ip_address, now=now)
+    audit_record(
+        actor=user,
+        action="portal.own_phone.reveal",
+        target=phones[0].resident,
+        after={"numbers": [p.number_masked for p in phones]},
+    )
+    return {p.pk: p.number for p in phones}
 
 
 def _failed(key: str, ip_address: str | None, now) -> None:

@@ -10,3 +10,12 @@ SIGN_IN_CODE = register_text(
         "ignore this message."
     ),
 )
+
+REVEAL_CODE = register_text(
+    "portal.reveal_code",
+    _("code to see one's own number"),
+    _(
+        "[%(town)s] Your code to see your own phone number in full is %(code)s, valid for %(minutes)s minutes. "
+        "If you did not ask for it, ignore this message."
+    ),
+)

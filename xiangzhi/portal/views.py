@@ -26,6 +26,7 @@ from xiangzhi.notices import selectors as notice_selectors
 from xiangzhi.notices import services as notice_services
 from xiangzhi.registry import selectors as registry_selectors
 from xiangzhi.registry import services as registry_services
+from xiangzhi.registry.choices import PhoneHolder
 from xiangzhi.registry.models import Resident
 
 from . import permissions as perms
@@ -35,6 +36,7 @@ from .forms import CodeForm, PhoneForm, PinForm
 PENDING = "portal.pending"  # the phone a code was sent to: its blind index and its mask, never the number
 CHOICE = "portal.choice"  # the residents a verified code reaches, when a family shares one number
 CHOICE_TTL = datetime.timedelta(minutes=5)
+REVEAL = "portal.reveal"  # a code to see one's own number was sent: the mask of the phone it went to
 
 
 def sign_in(request):
@@ -103,7 +105,21 @@ def _signed_in(request, resident):
 
 @requires(perms.VIEW_OWN, login_url="portal:sign_in")
 def home(request):
+    return _home(request)
+
+
+def _home(request, revealed: dict[int, str] | None = None):
+    """The household page; with `revealed`, the resident's own numbers in full for this one view."""
     own = selectors.own_household(user=request.user)
+    account = getattr(request.user, "resident_account", None)
+    own_phone_on_record = False
+    for membership in own.members:
+        for phone in membership.resident.phones.all():
+            phone.shown = (revealed or {}).get(phone.pk) or phone.number_masked
+            phone.is_own = account is not None and (
+                phone.resident_id == account.resident_id and phone.holder == PhoneHolder.SELF
+            )
+            own_phone_on_record |= phone.is_own
     unread = notice_selectors.household_unread_count(user=request.user, household=own.household)
     requests = livedata_selectors.household_requests(user=request.user, household=own.household)
     waiting = (
@@ -117,8 +133,43 @@ def home(request):
             "unread_notices": unread,
             "waiting_for_me": waiting,
             "inbox": selectors.own_messages(user=request.user),
+            "revealed": bool(revealed),
+            # "显示完整号码" beside the resident's own line, while their number is masked
+            "reveal_on": account.resident_id if account and own_phone_on_record and not revealed else None,
         },
     )
+
+
+@requires(perms.VIEW_OWN, login_url="portal:sign_in")
+@require_POST
+def own_phone(request):
+    """ "显示完整号码": text a fresh code to the resident's own phone; typed in, it shows their number."""
+    try:
+        masked = services.own_phone_code_send(user=request.user, ip_address=context.current().ip_address)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("portal:home")
+    request.session[REVEAL] = {"masked": masked}
+    return redirect("portal:own_phone_code")
+
+
+@requires(perms.VIEW_OWN, login_url="portal:sign_in")
+def own_phone_code(request):
+    pending = request.session.get(REVEAL)
+    if not pending:
+        return redirect("portal:home")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revealed = services.own_phone_reveal(
+                user=request.user, code=form.cleaned_data["code"], ip_address=context.current().ip_address
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            del request.session[REVEAL]
+            return _home(request, revealed)  # shown in this answer only: a reload masks it again
+    return render(request, "portal/own_phone_code.html", {"form": form, "masked": pending["masked"]})
 
 
 def _is_head(user, household) -> bool:

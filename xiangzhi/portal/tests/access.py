@@ -29,6 +29,15 @@ TABLE: dict[str, Access] = {
         post=only(VIEW_OWN, (302, "/r/home/"), anonymous=(302, "/r/?next=/r/confirm/")),
     ),
     "portal:home": Access(get=only(VIEW_OWN, 200, anonymous=(302, "/r/?next=/r/home/"))),
+    # "显示完整号码": a code to the resident's own phone, then the page that takes it (home without one pending)
+    "portal:own_phone": Access(
+        get=only(VIEW_OWN, 405, anonymous=(302, "/r/?next=/r/phone/")),
+        post=only(VIEW_OWN, (302, "/r/phone/code/"), anonymous=(302, "/r/?next=/r/phone/")),
+    ),
+    "portal:own_phone_code": Access(
+        get=only(VIEW_OWN, (302, "/r/home/"), anonymous=(302, "/r/?next=/r/phone/code/")),
+        post=only(VIEW_OWN, (302, "/r/home/"), anonymous=(302, "/r/?next=/r/phone/code/")),
+    ),
 }
 
 

@@ -2,7 +2,6 @@
 way to learn which numbers are on record, and then their own household only."""
 
 import datetime
-import re
 
 import pytest
 from django.test import Client
@@ -12,18 +11,11 @@ from xiangzhi.core.models import AuditEntry
 from xiangzhi.messaging.models import Message
 from xiangzhi.portal import services
 from xiangzhi.portal.models import SignInCode
+from xiangzhi.portal.tests.helpers import code_texted_to
 
 OWN = "13812345678"  # 张三's own number (household A-001)
 SHARED_BY_SON = "15822223333"  # 张小明's own, and his mother's as "answered by a child"
 NOT_ON_RECORD = "13700000000"
-
-
-def _code_sent(phone: str) -> str:
-    message = Message.objects.unrestricted("test").filter(kind="portal.sign_in_code").latest("pk")
-    assert message.phone == phone
-    found = re.search(r"\d{6}", message.body)
-    assert found is not None
-    return found.group()
 
 
 def _signed_in_name() -> str:
@@ -39,7 +31,7 @@ def _ask(client: Client, phone: str):
 def test_a_resident_signs_in_with_the_code_texted_to_their_own_number(household_a):
     client = Client()
     assert _ask(client, "138 1234 5678")["Location"] == "/r/code/"
-    code = _code_sent(OWN)
+    code = code_texted_to(OWN)
     page = client.get("/r/code/").content.decode()
     assert "138****5678" in page and OWN not in page
     response = client.post("/r/code/", {"code": code})
@@ -69,7 +61,7 @@ def test_a_number_not_on_record_gets_the_same_answer_and_no_message(household_a)
 def test_a_phone_that_only_answers_for_someone_signs_in_only_its_owner(household_a):
     client = Client()
     _ask(client, SHARED_BY_SON)
-    response = client.post("/r/code/", {"code": _code_sent(SHARED_BY_SON)})
+    response = client.post("/r/code/", {"code": code_texted_to(SHARED_BY_SON)})
     assert response["Location"] == "/r/home/"  # 张小明 alone: his mother's "answered by a child" is not hers
     assert _signed_in_name() == "张小明"
 
@@ -77,7 +69,7 @@ def test_a_phone_that_only_answers_for_someone_signs_in_only_its_owner(household
 def test_a_code_works_once(household_a):
     client = Client()
     _ask(client, OWN)
-    code = _code_sent(OWN)
+    code = code_texted_to(OWN)
     client.post("/r/code/", {"code": code})
     key = services.phone_key(OWN)
     with pytest.raises(services.ValidationError):
@@ -87,7 +79,7 @@ def test_a_code_works_once(household_a):
 def test_a_code_expires_after_five_minutes(household_a):
     start = timezone.now()
     services.code_request(phone=OWN, ip_address=None, now=start)
-    code = _code_sent(OWN)
+    code = code_texted_to(OWN)
     key = services.phone_key(OWN)
     with pytest.raises(services.ValidationError, match="不正确或已过期"):
         services.code_verify(
@@ -122,7 +114,7 @@ def test_codes_are_limited_per_address(household_a, settings):
 def test_five_wrong_codes_lock_the_phone_for_thirty_minutes(household_a):
     start = timezone.now()
     services.code_request(phone=OWN, ip_address=None, now=start)
-    code = _code_sent(OWN)
+    code = code_texted_to(OWN)
     key = services.phone_key(OWN)
     for _ in range(4):
         with pytest.raises(services.ValidationError, match="不正确或已过期"):
@@ -140,12 +132,12 @@ def test_five_wrong_codes_lock_the_phone_for_thirty_minutes(household_a):
         services.code_request(phone=OWN, ip_address=None, now=start + datetime.timedelta(minutes=29))
     services.code_request(phone=OWN, ip_address=None, now=start + datetime.timedelta(minutes=31))
     later = start + datetime.timedelta(minutes=31)
-    assert services.code_verify(key=key, code=_code_sent(OWN), ip_address=None, now=later)
+    assert services.code_verify(key=key, code=code_texted_to(OWN), ip_address=None, now=later)
 
 
 def test_codes_are_kept_as_keyed_hashes_only(household_a):
     services.code_request(phone=OWN, ip_address=None)
-    code = _code_sent(OWN)
+    code = code_texted_to(OWN)
     row = SignInCode.objects.get()
     assert code not in row.code_hash and OWN not in row.phone_blind
 
@@ -168,7 +160,7 @@ def test_a_family_sharing_a_number_chooses_who_signs_in(household_a, admin_user)
     )
     client = Client()
     _ask(client, OWN)
-    assert client.post("/r/code/", {"code": _code_sent(OWN)})["Location"] == "/r/choose/"
+    assert client.post("/r/code/", {"code": code_texted_to(OWN)})["Location"] == "/r/choose/"
     page = client.get("/r/choose/").content.decode()
     assert "张三" in page and "王秀英" in page
     assert client.post("/r/choose/", {"resident": str(mother.pk)})["Location"] == "/r/home/"
@@ -200,5 +192,5 @@ def test_the_account_follows_the_resident_to_a_new_household(resident, household
     registry.resident_move(actor=admin_user, resident=zhang, household=new, relationship="head")
     client = Client()
     _ask(client, OWN)
-    client.post("/r/code/", {"code": _code_sent(OWN)})
+    client.post("/r/code/", {"code": code_texted_to(OWN)})
     assert "A-200" in client.get("/r/home/").content.decode()

@@ -54,8 +54,9 @@ class Command(BaseCommand):
             town = demo.build_town(residents=residents, seed=seed, progress=progress)
             self.create_accounts(town)
             admin = User.objects.get(username="admin")
+            notes: list[str] = []
             for step in extensions.demo_steps():
-                step(town=town, admin=admin, rng=random.Random(seed))
+                notes += step(town=town, admin=admin, rng=random.Random(seed)) or []
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo town {town.name}: {Household.objects.filter(town=town).count():,} households, "
@@ -63,6 +64,12 @@ class Command(BaseCommand):
             )
         )
         self.print_logins()
+        if notes:
+            self.stdout.write(
+                "Residents who have signed in (at /r/; the code is in the outbox, /messages/, as admin):"
+            )
+            for line in notes:
+                self.stdout.write(line)
 
     def create_accounts(self, town):
         first_village = Village.objects.filter(town=town).order_by("code").first()
