@@ -441,20 +441,25 @@ def change_request_file(
 
 
 def _tell_head(request: ChangeRequest) -> None:
+    """In the app if the head has an account, and by text to their own phone either way: a head who has never
+    signed in learns that a request waits for them (the text's number is the one they sign in with)."""
     head = Resident.objects.unrestricted("the head is told of a request about their household").get(
         pk=request.household.head_id
     )
+    context = {"town": request.town.name, "name": request.asked_by.name, "kind": request.get_kind_display()}
     account = getattr(head, "account", None)
     if account is not None:
         in_app_send(
-            recipient=account.user,
+            recipient=account.user, kind=texts.AWAITING_HEAD, context=context, key=f"change:{request.pk}:head"
+        )
+    if head.is_active and (phone := _own_phone(head)):
+        sms_send(
+            town=request.town,
+            phone=phone,
             kind=texts.AWAITING_HEAD,
-            context={
-                "town": request.town.name,
-                "name": request.asked_by.name,
-                "kind": request.get_kind_display(),
-            },
-            key=f"change:{request.pk}:head",
+            context=context,
+            recipient_name=head.name,
+            key=f"change:{request.pk}:head-sms",
         )
 
 

@@ -207,6 +207,9 @@ def test_a_request_about_another_member_waits_for_the_head(household_a, resident
         .filter(kind="livedata.awaiting_head", recipient=resident)
         .exists()
     )
+    # and by text to his own phone, so a head who never signed in learns of it too
+    texts = Message.objects.unrestricted("test").filter(kind="livedata.awaiting_head", channel="sms")
+    assert [m.phone for m in texts] == ["13812345678"]
     assert "1" in _client(resident).get("/r/home/").content.decode()
     with pytest.raises(ValidationError):  # not for the village yet
         services.change_request_approve(actor=alice, request=request)
