@@ -447,19 +447,23 @@ def _tell_head(request: ChangeRequest) -> None:
         pk=request.household.head_id
     )
     context = {"town": request.town.name, "name": request.asked_by.name, "kind": request.get_kind_display()}
-    account = getattr(head, "account", None)
+    _tell(request, head, texts.AWAITING_HEAD, context, key=f"change:{request.pk}:head")
+
+
+def _tell(request: ChangeRequest, resident: Resident, kind: str, context: dict, *, key: str) -> None:
+    """An in-app message to the resident's account, if they have one, and a text to their own phone, each sent
+    once whatever the retries (keyed)."""
+    account = getattr(resident, "account", None)
     if account is not None:
-        in_app_send(
-            recipient=account.user, kind=texts.AWAITING_HEAD, context=context, key=f"change:{request.pk}:head"
-        )
-    if head.is_active and (phone := _own_phone(head)):
+        in_app_send(recipient=account.user, kind=kind, context=context, key=key)
+    if resident.is_active and (phone := _own_phone(resident)):
         sms_send(
             town=request.town,
             phone=phone,
-            kind=texts.AWAITING_HEAD,
+            kind=kind,
             context=context,
-            recipient_name=head.name,
-            key=f"change:{request.pk}:head-sms",
+            recipient_name=resident.name,
+            key=f"{key}-sms",
         )
 
 
@@ -631,26 +635,12 @@ def change_request_reject(*, actor, request: ChangeRequest, reason: str) -> Chan
 
 def _tell_outcome(request: ChangeRequest) -> None:
     """An in-app message to whoever asked (their account, if they have one) and a text to their own phone."""
-    asked_by = request.asked_by
     context = {
         "town": request.town.name,
         "kind": request.get_kind_display(),
         "outcome": request.get_state_display(),
     }
-    account = getattr(asked_by, "account", None)
-    if account is not None:
-        in_app_send(
-            recipient=account.user, kind=texts.DECIDED, context=context, key=f"change:{request.pk}:app"
-        )
-    if asked_by.is_active and (phone := _own_phone(asked_by)):
-        sms_send(
-            town=request.town,
-            phone=phone,
-            kind=texts.DECIDED,
-            context=context,
-            recipient_name=asked_by.name,
-            key=f"change:{request.pk}:sms",
-        )
+    _tell(request, request.asked_by, texts.DECIDED, context, key=f"change:{request.pk}")
 
 
 def photos_due(now: datetime.datetime | None = None):
