@@ -15,6 +15,8 @@ urlpatterns = [
     path("freshness/", include("xiangzhi.freshness.urls")),
     path("changes/", include("xiangzhi.livedata.urls")),
     path("r/", include("xiangzhi.portal.urls")),
+    path("imports/", include("xiangzhi.imports.urls")),
+    path("monitoring/", include("xiangzhi.monitoring.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("xiangzhi.config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

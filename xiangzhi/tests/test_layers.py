@@ -14,6 +14,8 @@ LAYERS = {
     "accounts": 2,
     # the outbox: every app above sends through it
     "messaging": 3,
+    # the spreadsheet import engine: each kind of table is registered by the app that owns its rows
+    "imports": 3,
     "registry": 4,
     # the next pillars sit above the registry; the shop spends the points ledger's balances
     "monitoring": 5,

@@ -50,11 +50,13 @@ INSTALLED_APPS = [
     "xiangzhi.areas",
     "xiangzhi.accounts",
     "xiangzhi.messaging",
+    "xiangzhi.imports",
     "xiangzhi.registry",
     "xiangzhi.notices",
     "xiangzhi.visits",
     "xiangzhi.freshness",
     "xiangzhi.livedata",
+    "xiangzhi.monitoring",
     "xiangzhi.portal",
 ]
 

@@ -1,0 +1,1 @@
+"""The monitoring network: cameras and gauges (points), reservoirs, their health, telemetry in."""
