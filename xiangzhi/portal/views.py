@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xiangzhi.core import context
+from xiangzhi.core.files import private_file_response
 from xiangzhi.core.idempotency import idempotent_form
 from xiangzhi.core.masking import mask_phone
 from xiangzhi.core.pages import apply_errors, no_pdf_font, pdf_response, requires
@@ -293,7 +294,7 @@ def request(request, pk):
 def request_photo(request, pk):
     household = selectors.own_household(user=request.user).household
     found = livedata_selectors.household_requests(user=request.user, household=household).get(pk=pk)
-    return livedata_views.photo_response(found)
+    return private_file_response(found.photo)
 
 
 @requires(perms.VIEW_OWN, login_url="portal:sign_in")

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xiangzhi.core.files import private_name, private_storage
 from xiangzhi.core.models import TownScopedModel
 from xiangzhi.core.scoping import Scope
 
@@ -55,3 +56,38 @@ class Visit(TownScopedModel):
 
     def __str__(self):
         return f"{self.household_id} {self.visited_on}"
+
+
+def _photo_path(instance, filename: str) -> str:
+    return private_name("visits", instance.town_id)
+
+
+def _thumbnail_path(instance, filename: str) -> str:
+    return private_name("visits", instance.town_id, ".thumb.jpg")
+
+
+class VisitPhoto(TownScopedModel):
+    """A photo taken on a visit (走访照片): evidence of what was found, kept as long as the visit (a visit is never
+    deleted; were one ever removed, its photos go with it). Re-encoded JPEG without EXIF, in private storage."""
+
+    MAX_PER_VISIT = 3
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos", verbose_name=_("visit"))
+    image = models.FileField(_("photo"), storage=private_storage, upload_to=_photo_path)
+    thumbnail = models.FileField(_("small copy"), storage=private_storage, upload_to=_thumbnail_path)
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    scope = Scope(
+        town="town",
+        village="visit__household__village",
+        group="visit__household__group",
+        household="visit__household",
+    )
+
+    class Meta:
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+        ordering = ["visit", "id"]
+
+    def __str__(self):
+        return f"{self.visit_id} #{self.pk}"

@@ -9,15 +9,21 @@ _T, _V, _G = Level.TOWN, Level.VILLAGE, Level.GROUPS
 
 VIEW = register(
     "visits.view",
-    _("read field visits and who is overdue for one"),
+    _("read field visits, their photos, and who is overdue for one"),
     grants={Role.TOWN_ADMIN: _T, Role.CADRE: _V, Role.GRID: _G},
-    models=("visits.Visit", "visits.VisitPolicy", "registry.Household", "registry.ResidentFlag"),
+    models=(
+        "visits.Visit",
+        "visits.VisitPhoto",
+        "visits.VisitPolicy",
+        "registry.Household",
+        "registry.ResidentFlag",
+    ),
 )
 LOG = register(
     "visits.log",
-    _("log a field visit and what it found"),
+    _("log a field visit, what it found and its photos"),
     grants={Role.TOWN_ADMIN: _T, Role.CADRE: _V, Role.GRID: _G},
-    models=("visits.Visit", "registry.Household"),
+    models=("visits.Visit", "visits.VisitPhoto", "registry.Household"),
 )
 CONFIGURE = register(
     "visits.configure",

@@ -4,7 +4,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from xiangzhi.accounts.models import RoleAssignment
@@ -13,7 +13,7 @@ from xiangzhi.registry.choices import HouseholdStatus
 from xiangzhi.registry.models import Household, Resident, ResidentFlag
 
 from . import permissions as perms
-from .models import Visit, VisitPolicy
+from .models import Visit, VisitPhoto, VisitPolicy
 
 
 @dataclass
@@ -84,8 +84,16 @@ def overdue_by_village(rows: list[Overdue]) -> list[tuple[str, int]]:
 
 
 def household_visits(*, user, household: Household, limit: int = 10) -> list[Visit]:
+    """The household's latest visits with their photos (`photo_list`), two queries."""
     return list(
         Visit.objects.restrict(user, perms.VIEW)
         .filter(household=household)
-        .select_related("visited_by")[:limit]
+        .select_related("visited_by")
+        .prefetch_related(
+            Prefetch("photos", queryset=VisitPhoto.objects.restrict(user, perms.VIEW), to_attr="photo_list")
+        )[:limit]
     )
+
+
+def photo_get(*, user, pk) -> VisitPhoto:
+    return VisitPhoto.objects.restrict(user, perms.VIEW).get(pk=pk)

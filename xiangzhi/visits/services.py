@@ -9,13 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiangzhi.core.audit import audit_record, snapshot
+from xiangzhi.core.files import photo_clean, photo_thumbnail, written_or_removed
 from xiangzhi.core.masking import has_personal_number
 from xiangzhi.core.scoping import require
 from xiangzhi.registry.models import FlagType, Household, Resident
 from xiangzhi.registry.services import household_confirm, resident_flag_set
 
 from . import permissions as perms
-from .models import Visit, VisitPolicy
+from .models import Visit, VisitPhoto, VisitPolicy
 
 
 @transaction.atomic
@@ -27,10 +28,24 @@ def visit_log(
     notes: str = "",
     raised: list[tuple[Resident, FlagType, int | None]] = (),  # type: ignore[assignment]
     cleared: list[tuple[Resident, FlagType]] = (),  # type: ignore[assignment]
+    photos: list = (),  # type: ignore[assignment]
 ) -> Visit:
     """A visit to `household` on `visited_on`; `raised` and `cleared` flags are what it found (the resident's
-    record changes, audited, as a cadre's edit would)."""
+    record changes, audited, as a cadre's edit would); up to three `photos` (uploaded files), each checked and
+    re-encoded before anything is written, so a bad one refuses the whole visit and leaves no file behind."""
     require(actor, perms.LOG, household)
+    photos = [p for p in photos if p]
+    if len(photos) > VisitPhoto.MAX_PER_VISIT:
+        raise ValidationError({"photos": _("At most three photos for one visit.")})
+    cleaned = []
+    for number, upload in enumerate(photos, start=1):
+        try:
+            cleaned.append(photo_clean(upload, field="photos"))
+        except ValidationError as exc:
+            message = " ".join(exc.message_dict["photos"])
+            raise ValidationError(
+                {"photos": _("Photo %(n)d: %(problem)s") % {"n": number, "problem": message}}
+            ) from None
     today = timezone.localdate()
     if visited_on > today:
         raise ValidationError({"visited_on": _("A visit cannot be in the future.")})
@@ -53,7 +68,22 @@ def visit_log(
     if visited_on >= today - datetime.timedelta(days=7):
         # the visitor checked the record with the family: it is fresh
         household_confirm(actor=actor, household=household, via="visit")
+    if cleaned:  # last: a file is written only when nothing after it can fail
+        _photos_add(actor, visit, cleaned)
     return visit
+
+
+def _photos_add(actor, visit: Visit, cleaned: list) -> None:
+    storage = VisitPhoto.image.field.storage
+    with written_or_removed(storage) as written:
+        for content in cleaned:
+            photo = VisitPhoto(town_id=visit.town_id, visit=visit)
+            photo.image.save("photo.jpg", content, save=False)
+            written.append(photo.image.name)
+            photo.thumbnail.save("photo.jpg", photo_thumbnail(content), save=False)
+            written.append(photo.thumbnail.name)
+            photo.save()
+            audit_record(actor=actor, action="visits.photo.add", target=photo, after=snapshot(photo))
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
-"""Overdue visits, logging a visit from the household card, and the town's visit policies."""
+"""Overdue visits, logging a visit from the household card (with photos), a visit's photo, and the town's visit
+policies."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -7,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from xiangzhi.areas.filtersets import AreaFilter
 from xiangzhi.areas.selectors import groups_for, villages_for
+from xiangzhi.core.files import private_file_response
 from xiangzhi.core.pages import apply_errors, requires
 from xiangzhi.registry import selectors as registry
 from xiangzhi.registry.models import Resident
@@ -47,7 +49,9 @@ def log(request, pk):
         .prefetch_related("flags__flag")
         .order_by("pk")
     )
-    form = VisitForm(request.POST or None, members=members, flags=flag_types(user=request.user))
+    form = VisitForm(
+        request.POST or None, request.FILES or None, members=members, flags=flag_types(user=request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.visit_log(
@@ -55,6 +59,7 @@ def log(request, pk):
                 household=household,
                 visited_on=form.cleaned_data["visited_on"],
                 notes=form.cleaned_data["notes"],
+                photos=form.cleaned_data["photos"],
                 **form.findings(),
             )
         except ValidationError as exc:
@@ -71,6 +76,13 @@ def log(request, pk):
             "visits": selectors.household_visits(user=request.user, household=household),
         },
     )
+
+
+@requires(perms.VIEW)
+def photo(request, pk, size="full"):
+    """A visit's photo (or its small copy) for who may read that household's visits; 404 for anyone else."""
+    found = selectors.photo_get(user=request.user, pk=pk)
+    return private_file_response(found.thumbnail if size == "small" else found.image)
 
 
 @requires(perms.CONFIGURE)
