@@ -10,6 +10,7 @@ class Kind(models.TextChoices):
     DEATH = "death", _("Someone has died")
     MARRIAGE = "marriage", _("Someone married into the family")
     CORRECTION = "correction", _("Correct a name or ID number")
+    TRANSFER = "transfer", _("Moved into another household of the town")
 
 
 class State(models.TextChoices):

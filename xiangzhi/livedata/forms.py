@@ -3,11 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from xiangzhi.core.forms import DateInput
+from xiangzhi.core.forms import DateInput, ModelChoiceField
 from xiangzhi.registry.choices import Relationship, Sex
 
 from .choices import HOUSEHOLD_KINDS, Kind, Residence
-from .services import MARRIAGE_RELATIONSHIPS, NEWBORN_RELATIONSHIPS
+from .services import MARRIAGE_RELATIONSHIPS, NEWBORN_RELATIONSHIPS, TRANSFER_RELATIONSHIPS
 
 _BIG = {"class": "big"}
 
@@ -80,6 +80,15 @@ class RequestForm(forms.Form):
             self.fields["note"] = forms.CharField(
                 label=_("Anything to add (optional)"), max_length=200, required=False
             )
+        elif kind == Kind.TRANSFER:
+            self.fields["where"] = forms.CharField(
+                label=_("Whose household they moved into (the head's name, village and group)"),
+                max_length=100,
+            )
+            self.fields["relationship"] = forms.ChoiceField(
+                label=_("They are that head's"),
+                choices=[(v, label) for v, label in Relationship.choices if v in TRANSFER_RELATIONSHIPS],
+            )
         elif kind == Kind.CORRECTION:
             self.fields["name"] = forms.CharField(
                 label=_("The right name (leave empty if the name is right)"), max_length=60, required=False
@@ -100,8 +109,50 @@ class RequestForm(forms.Form):
 class PhotoForm(forms.Form):
     photo = forms.FileField(
         label=_("A photo of the ID card or household booklet (户口本)"),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png", "capture": "environment"}),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
+
+
+class HouseholdChoice(ModelChoiceField):
+    def label_from_instance(self, obj):
+        head = obj.head.name if obj.head_id else _("no head")
+        return (
+            f"{obj.village.name} {obj.group.name} · {obj.number} · {head} · {obj.address or obj.house_number}"
+        )
+
+
+class ApproveForm(forms.Form):
+    """Approving a request: which parts (a correction, an address); for a move within the town, the household
+    they moved into and how they are related to its head; for a request whose record changed, the confirmation
+    that it replaces what is on record now."""
+
+    def __init__(self, *args, parts: list[tuple[str, str]], targets=None, relationship="", stale=False, **kw):
+        super().__init__(*args, **kw)
+        if len(parts) > 1:
+            self.fields["part"] = forms.MultipleChoiceField(
+                label=_("Approve these parts"),
+                choices=parts,
+                initial=[p for p, _label in parts],
+                widget=forms.CheckboxSelectMultiple,
+            )
+        if targets is not None:
+            self.fields["target"] = HouseholdChoice(
+                queryset=targets,
+                label=_("The household they moved into"),
+                empty_label=None,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choose the household they moved into.")},
+            )
+            self.fields["relationship"] = forms.ChoiceField(
+                label=_("Their relationship to its head"), choices=Relationship.choices, initial=relationship
+            )
+        if stale:
+            self.fields["over_current"] = forms.BooleanField(
+                label=_(
+                    "I have checked with the family: replace what is on record now with what they asked for"
+                ),
+                error_messages={"required": _("Tick this to apply the request over the newer record.")},
+            )
 
 
 class RejectForm(forms.Form):

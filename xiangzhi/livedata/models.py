@@ -7,30 +7,22 @@ a request whose target changed since it was filed (a conflict) from one that can
 """
 
 import json
-import uuid
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xiangzhi.core.fields import EncryptedCharField
+from xiangzhi.core.files import private_name, private_storage
 from xiangzhi.core.models import TownScopedModel
 from xiangzhi.core.scoping import Scope
 
 from .choices import Kind, State
 
 
-def private_storage():
-    """Outside the web root (settings.STORAGES["private"]); read only through the photo views."""
-    return storages["private"]
-
-
 def _photo_path(instance, filename: str) -> str:
-    # an unguessable name that says nothing of the person (the storage is private anyway)
-    extension = ".png" if filename.lower().endswith(".png") else ".jpg"
-    return f"changes/{instance.town_id}/{uuid.uuid4().hex}{extension}"
+    return private_name("changes", instance.town_id)  # re-encoded as JPEG (core.files.photo_clean)
 
 
 class ChangeRequest(TownScopedModel):
@@ -79,6 +71,17 @@ class ChangeRequest(TownScopedModel):
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     approved_fields = models.JSONField(_("parts approved"), default=list)
+    # a move within the town (镇内转户): the household the reviewing cadre found them in; never shown to residents
+    target_household = models.ForeignKey(
+        "registry.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("moved into household"),
+    )
+    # approved although the record had changed since filing: the cadre confirmed replacing what was on record
+    over_current = models.BooleanField(_("applied over a newer record"), default=False)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     photo = models.FileField(
         _("photo of the document"), storage=private_storage, upload_to=_photo_path, blank=True

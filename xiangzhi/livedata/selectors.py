@@ -1,8 +1,9 @@
 """Reading change requests: the village's review queue, one request, a household's own requests."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from xiangzhi.registry.models import Resident
+from xiangzhi.registry.choices import HouseholdStatus
+from xiangzhi.registry.models import Household, Resident
 
 from . import permissions as perms
 from .choices import OPEN, State
@@ -41,4 +42,32 @@ def members(*, user, household, action) -> QuerySet[Resident]:
         Resident.objects.restrict(user, action)
         .filter(Resident.living_here(), household=household)
         .order_by("created_at", "id")
+    )
+
+
+def transfer_targets(*, user, exclude: int | None = None) -> QuerySet[Household]:
+    """The open households a reviewer may move a member into: those of their own area."""
+    found = (
+        Household.objects.restrict(user, perms.REVIEW)
+        .filter(status=HouseholdStatus.ACTIVE)
+        .select_related("village", "group", "head")
+    )
+    return found.exclude(pk=exclude) if exclude else found
+
+
+def transfer_search(*, user, query: str, exclude: int | None = None, limit: int = 20) -> list[Household]:
+    """Households of the reviewer's area by number, house number, head's name or address (a prefix of the number,
+    a part of the rest), for the cadre choosing where a member moved."""
+    query = query.strip()
+    if not query:
+        return []
+    return list(
+        transfer_targets(user=user, exclude=exclude)
+        .filter(
+            Q(number__startswith=query)
+            | Q(house_number=query)
+            | Q(head__name__contains=query)
+            | Q(address__contains=query)
+        )
+        .order_by("village__code", "group__number", "number")[:limit]
     )

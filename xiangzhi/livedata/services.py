@@ -4,8 +4,13 @@ own services (each with its audit row), in the same transaction as the decision.
 States: a request about another member, asked by someone who is not the head, waits for the head
 (`awaiting_head`); then for the village (`pending`). A cadre approves it (all of it, or some of its parts) or
 rejects it with a reason. When the record it is about changed since it was filed, approving it is refused and the
-request becomes a `conflict`: it is never applied over the newer record; the cadre rejects it with a reason and the
-resident may ask again.
+request becomes a `conflict`: it is never silently applied over the newer record. The cadre sees what is on record
+now beside what was asked (`on_record_now`) and rejects it, or applies it over the current record by confirming
+so explicitly (`over_current=True`, audited `livedata.request.approve_over` with what was on record).
+
+A move within the town (镇内转户) names no household when filed — the resident never sees another household — the
+reviewing cadre chooses it among the households in their own area (`selectors.transfer_targets`), and approval
+moves the member with `registry.resident_move`.
 """
 
 import datetime
@@ -20,6 +25,7 @@ from django.utils.translation import gettext as _
 from xiangzhi.core.audit import audit_record, snapshot
 from xiangzhi.core.crypto import blind_index
 from xiangzhi.core.exceptions import NotInScope
+from xiangzhi.core.files import photo_clean, written_or_removed
 from xiangzhi.core.masking import has_personal_number, mask_id_number, mask_phone
 from xiangzhi.core.permissions import can
 from xiangzhi.core.scoping import require
@@ -48,7 +54,6 @@ from . import texts
 from .choices import DECIDED, HOUSEHOLD_KINDS, PHOTO_KINDS, Kind, Residence, State
 from .models import ChangeRequest
 
-PHOTO_MAX_BYTES = 5 * 1024 * 1024
 MARRIAGE_RELATIONSHIPS = (Relationship.SPOUSE, Relationship.DAUGHTER_IN_LAW, Relationship.SON_IN_LAW)
 NEWBORN_RELATIONSHIPS = (
     Relationship.SON,
@@ -66,7 +71,9 @@ PARTS = {
     Kind.NEWBORN: ("newborn",),
     Kind.DEATH: ("death",),
     Kind.CORRECTION: ("name", "id_number"),
+    Kind.TRANSFER: ("transfer",),
 }
+TRANSFER_RELATIONSHIPS = tuple(r for r in Relationship.values if r != Relationship.HEAD)
 _CHECKED = "the service checked scope with require()"
 _MOBILE_PREFIX = "1"
 
@@ -164,7 +171,7 @@ def _photo(photo, preview: bool) -> None:
         return
     if not photo:
         raise ValidationError({"photo": _("Take a photo of the ID card or household booklet.")})
-    photo_check(photo)
+    photo_clean(photo)
 
 
 def _id_number(data: dict, *, required: bool) -> str:
@@ -231,6 +238,13 @@ def _clean(
     if kind == Kind.DEATH:
         died = _date(data, "died_on")
         return {"died_on": died.isoformat(), "note": _text(data, "note", required=False, max_length=200)}, {}
+    if kind == Kind.TRANSFER:
+        where = _text(data, "where", required=True, max_length=100)
+        if data.get("relationship") not in TRANSFER_RELATIONSHIPS:
+            raise ValidationError(
+                {"relationship": _("Choose how they are related to that household's head.")}
+            )
+        return {"where": where, "relationship": data["relationship"]}, {}
     if kind == Kind.CORRECTION:
         assert resident is not None
         payload: dict = {}
@@ -246,25 +260,6 @@ def _clean(
         _photo(photo, preview)
         return payload, secrets
     raise ValidationError(_("Choose what to change."))
-
-
-def photo_check(photo) -> None:
-    """A JPEG or PNG of at most 5 MB, checked by decoding it (Pillow), not by its name."""
-    from PIL import Image, UnidentifiedImageError
-
-    if photo.size > PHOTO_MAX_BYTES:
-        raise ValidationError({"photo": _("The photo is too large (at most 5 MB).")})
-    try:
-        photo.seek(0)
-        with Image.open(photo) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        kind = None
-    finally:
-        photo.seek(0)
-    if kind not in ("JPEG", "PNG"):
-        raise ValidationError({"photo": _("Send a photo (JPEG or PNG).")})
 
 
 def changes(request: ChangeRequest, *, show_ids: bool) -> list[dict]:
@@ -305,6 +300,12 @@ def changes(request: ChangeRequest, *, show_ids: bool) -> list[dict]:
         if payload.get("note"):
             after += f" ({payload['note']})"
         rows.append(("death", _("Deceased"), _status(before), after))
+    elif request.kind == Kind.TRANSFER:
+        after = _("Moved into: %(where)s (the head's %(relationship)s)") % {
+            "where": payload["where"],
+            "relationship": Relationship(payload["relationship"]).label,
+        }
+        rows.append(("transfer", _("Household"), _("this household"), after))
     elif request.kind == Kind.CORRECTION:
         if "name" in payload:
             rows.append(("name", _("Name"), before.get("name", ""), payload["name"]))
@@ -325,6 +326,43 @@ def changes(request: ChangeRequest, *, show_ids: bool) -> list[dict]:
 def _status(before: dict) -> str:
     value = before.get("residence_status")
     return str(ResidenceStatus(value).label) if value else ""
+
+
+def _record(request: ChangeRequest) -> tuple[Household, Resident | None]:
+    resident = None
+    if request.resident_id:
+        resident = Resident.objects.unrestricted(_CHECKED).get(pk=request.resident_id)
+    return Household.objects.unrestricted(_CHECKED).get(pk=request.household_id), resident
+
+
+def still_member(request: ChangeRequest) -> bool:
+    """Does the member the request is about still live in its household (a household request: is it open)?"""
+    household, resident = _record(request)
+    if resident is None:
+        return household.status == HouseholdStatus.ACTIVE
+    return resident.household_id == household.pk and resident.is_active
+
+
+def on_record_now(request: ChangeRequest, *, show_ids: bool) -> list[dict]:
+    """For a request whose record changed: part by part, what the record said when it was sent, what it says now
+    and what was asked (numbers masked), so the cadre decides knowing what an approval would replace."""
+    household, resident = _record(request)
+    now = ChangeRequest(
+        kind=request.kind,
+        payload=request.payload,
+        secret=request.secret,
+        before=_current(request.kind, household, resident)[1],
+    )
+    current = {row["part"]: row["before"] for row in changes(now, show_ids=show_ids)}
+    return [
+        {
+            "label": row["label"],
+            "sent": row["before"],
+            "now": current.get(row["part"], ""),
+            "asked": row["after"],
+        }
+        for row in changes(request, show_ids=show_ids)
+    ]
 
 
 def parts(request: ChangeRequest) -> list[str]:
@@ -431,12 +469,15 @@ def change_request_file(
         data=data,
         photo=photo,
     )
-    if photo and kind in PHOTO_KINDS:
-        request.photo.save(photo.name or "photo.jpg", photo, save=False)
-    request.save()
-    audit_record(actor=actor, action="livedata.request.file", target=request, after=snapshot(request))
-    if request.state == State.AWAITING_HEAD:
-        _tell_head(request)
+    with written_or_removed(ChangeRequest.photo.field.storage) as written:
+        if photo and kind in PHOTO_KINDS:
+            # stored re-encoded: no EXIF (the phone's position) reaches the disk
+            request.photo.save("photo.jpg", photo_clean(photo), save=False)
+            written.append(request.photo.name)
+        request.save()
+        audit_record(actor=actor, action="livedata.request.file", target=request, after=snapshot(request))
+        if request.state == State.AWAITING_HEAD:
+            _tell_head(request)
     return request
 
 
@@ -502,7 +543,7 @@ def change_request_head_decide(*, actor, request: ChangeRequest, agree: bool) ->
     return request
 
 
-def _apply(actor, request: ChangeRequest, approved: list[str]) -> None:
+def _apply(actor, request: ChangeRequest, approved: list[str], relationship: str = "") -> None:
     """Apply the approved parts through the registry's own services (each writes its audit row)."""
     payload, secrets = request.payload, request.secrets
     if request.kind in (Kind.NEWBORN, Kind.MARRIAGE):
@@ -543,6 +584,11 @@ def _apply(actor, request: ChangeRequest, approved: list[str]) -> None:
         else:
             note = _("Working away: %(where)s") % {"where": payload["where"]} if payload.get("where") else ""
             resident_residence_set(actor=actor, resident=resident, residence_status=status, note=note)
+    elif request.kind == Kind.TRANSFER:
+        assert request.target_household is not None
+        registry.resident_move(
+            actor=actor, resident=resident, household=request.target_household, relationship=relationship
+        )
     elif request.kind == Kind.DEATH:
         note = _("Died on %(date)s") % {"date": payload["died_on"]}
         if payload.get("note"):
@@ -567,21 +613,58 @@ def _locked_for_decision(actor, request: ChangeRequest) -> ChangeRequest:
     )
 
 
+def _transfer_target(actor, request: ChangeRequest, target: Household | None, relationship: str | None):
+    """The household a member moved into, chosen by the cadre among the open households of their own area."""
+    if target is None:
+        raise ValidationError({"target": _("Choose the household they moved into.")})
+    found = (
+        Household.objects.restrict(actor, perms.REVIEW)
+        .filter(pk=target.pk, status=HouseholdStatus.ACTIVE)
+        .first()
+    )
+    if found is None:
+        raise ValidationError({"target": _("Choose an open household in your area.")})
+    if found.pk == request.household_id:
+        raise ValidationError(
+            {"target": _("They already live in this household: choose the one they moved into.")}
+        )
+    relationship = relationship or request.payload.get("relationship", "")
+    if relationship not in Relationship.values:
+        raise ValidationError({"relationship": _("Choose how they are related to that household's head.")})
+    return found, relationship
+
+
 @transaction.atomic
 def change_request_approve(
-    *, actor, request: ChangeRequest, approved: list[str] | None = None
+    *,
+    actor,
+    request: ChangeRequest,
+    approved: list[str] | None = None,
+    target: Household | None = None,
+    relationship: str | None = None,
+    over_current: bool = False,
 ) -> ChangeRequest:
-    """Approve the request, or only the parts in `approved` (the others are rejected, `reason` says why). A
-    request whose record changed since it was filed is not applied: it becomes a conflict."""
+    """Approve the request, or only the parts in `approved` (the others are rejected, `reason` says why). A move
+    within the town needs the `target` household (and the member's `relationship` to its head, by default what
+    the resident said). A request whose record changed since it was filed is not applied — it becomes a
+    conflict — unless the cadre confirms applying it over what is on record now (`over_current`)."""
     request = _locked_for_decision(actor, request)
-    if request.state != State.PENDING:
+    if request.state not in (State.PENDING, State.CONFLICT):
         raise ValidationError(_("Only a request waiting for the village can be approved."))
+    if request.state == State.CONFLICT and not over_current:
+        raise ValidationError(
+            {"over_current": _("The record changed since this request was sent: confirm to apply it anyway.")}
+        )
     every = parts(request)
     approved = every if approved is None else [p for p in every if p in approved]
     if not approved:
         raise ValidationError({"approved": _("Tick at least one part to approve, or reject the request.")})
+    moved_into, relationship_chosen = None, ""
+    if request.kind == Kind.TRANSFER:
+        moved_into, relationship_chosen = _transfer_target(actor, request, target, relationship)
     before = snapshot(request)
-    if is_stale(request):
+    stale = request.state == State.CONFLICT or is_stale(request)
+    if stale and not over_current:
         request.state = State.CONFLICT
         request.save(update_fields=["state", "updated_at"])
         audit_record(
@@ -592,21 +675,32 @@ def change_request_approve(
             after=snapshot(request),
         )
         return request
-    _apply(actor, request, approved)
+    on_record: list[dict] = []
+    if stale:
+        if not still_member(request):
+            raise ValidationError(
+                {"over_current": _("They no longer live in this household: reject the request instead.")}
+            )
+        on_record = [
+            {"part": row["label"], "now": row["now"]} for row in on_record_now(request, show_ids=False)
+        ]
+    request.target_household = moved_into
+    _apply(actor, request, approved, relationship_chosen)
     whole = approved == every
     request.state = State.APPROVED if whole else State.PARTLY
     request.approved_fields = approved
+    request.over_current = stale
     request.decided_by, request.decided_at = actor, timezone.now()
     if not whole:
         request.reason = request.reason or _("Only part of the request could be approved.")
     request.save()
-    audit_record(
-        actor=actor,
-        action="livedata.request.approve" if whole else "livedata.request.approve_part",
-        target=request,
-        before=before,
-        after={**snapshot(request), "fields": approved},
-    )
+    after = {**snapshot(request), "fields": approved}
+    if stale:
+        action = "livedata.request.approve_over"
+        after["on_record"] = "; ".join(f"{row['part']}: {row['now'] or '—'}" for row in on_record)
+    else:
+        action = "livedata.request.approve" if whole else "livedata.request.approve_part"
+    audit_record(actor=actor, action=action, target=request, before=before, after=after)
     _tell_outcome(request)
     return request
 

@@ -4,11 +4,11 @@ village's review queue, one request with its decision, and its document photo fo
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from xiangzhi.core.files import private_file_response
 from xiangzhi.core.idempotency import idempotent_form
 from xiangzhi.core.pages import apply_errors, requires
 from xiangzhi.core.permissions import can
@@ -18,7 +18,7 @@ from xiangzhi.registry.models import Household
 from . import permissions as perms
 from . import selectors, services
 from .choices import PHOTO_KINDS, Kind, State
-from .forms import PhotoForm, RejectForm, RequestForm
+from .forms import ApproveForm, PhotoForm, RejectForm, RequestForm
 
 STAFF_PAGE = "livedata/page.html"
 
@@ -108,23 +108,60 @@ def queue(request):
     )
 
 
+def _approve_form(request, found, *, stale: bool, post: bool) -> ApproveForm:
+    """The approval form; for a move within the town its choice of households is the reviewer's search (a GET of
+    `q`), and any household of their area when it comes back posted."""
+    targets = None
+    if found.kind == Kind.TRANSFER:
+        every = selectors.transfer_targets(user=request.user, exclude=found.household_id)
+        if post:
+            targets = every
+        else:
+            hits = selectors.transfer_search(
+                user=request.user, query=request.GET.get("q", ""), exclude=found.household_id
+            )
+            targets = every.filter(pk__in=[h.pk for h in hits])
+    return ApproveForm(
+        request.POST if post else None,
+        # the parts' labels only (no values): a reviewer may approve an ID number they are not shown
+        parts=[(c["part"], c["label"]) for c in services.changes(found, show_ids=True)]
+        if len(services.parts(found)) > 1
+        else [],
+        targets=targets,
+        relationship=found.payload.get("relationship", ""),
+        stale=stale,
+    )
+
+
 @requires(perms.VIEW)
 @idempotent_form
 def request_detail(request, pk):
     found = selectors.request_get(user=request.user, pk=pk)
     may_review = can(request.user, perms.REVIEW) and found.state in (State.PENDING, State.CONFLICT)
-    reject_form = RejectForm(request.POST if request.POST.get("decision") == "reject" else None)
-    if request.method == "POST" and may_review:
-        decision = request.POST.get("decision")
+    stale = found.state == State.CONFLICT or (found.state == State.PENDING and services.is_stale(found))
+    decision = request.POST.get("decision") if request.method == "POST" else None
+    reject_form = RejectForm(request.POST if decision == "reject" else None)
+    approve_form = (
+        _approve_form(request, found, stale=stale, post=decision == "approve") if may_review else None
+    )
+    if may_review and decision:
         try:
-            if decision == "approve":
-                approved = request.POST.getlist("part") or None
+            if decision == "approve" and approve_form is not None and approve_form.is_valid():
+                data = approve_form.cleaned_data
                 decided = services.change_request_approve(
-                    actor=request.user, request=found, approved=approved
+                    actor=request.user,
+                    request=found,
+                    approved=data.get("part") or None,
+                    target=data.get("target"),
+                    relationship=data.get("relationship"),
+                    over_current=bool(data.get("over_current")),
                 )
                 if decided.state == State.CONFLICT:
                     messages.error(
-                        request, _("The record changed since this request was sent: it was not applied.")
+                        request,
+                        _(
+                            "The record changed since this request was sent: it was not applied. Compare below."
+                        ),
                     )
                 else:
                     messages.success(request, _("Approved and applied to the registry."))
@@ -136,17 +173,30 @@ def request_detail(request, pk):
                 messages.success(request, _("Rejected; the resident is told why."))
                 return redirect("livedata:request", pk=found.pk)
         except ValidationError as exc:
-            apply_errors(reject_form, exc)
+            apply_errors(approve_form if decision == "approve" else reject_form, exc)
     show_ids = can(request.user, registry_perms.REVEAL_ID)
+    moved_into = None
+    if found.target_household_id:
+        moved_into = (
+            Household.objects.restrict(request.user, registry_perms.VIEW)
+            .select_related("village", "group")
+            .filter(pk=found.target_household_id)
+            .first()
+        )
     return render(
         request,
         "livedata/detail.html",
         {
             "req": found,
             "changes": services.changes(found, show_ids=show_ids),
-            "parts": services.parts(found),
             "may_review": may_review,
-            "stale": found.state == State.PENDING and services.is_stale(found),
+            "stale": stale,
+            "on_record": services.on_record_now(found, show_ids=show_ids) if stale else [],
+            "still_member": services.still_member(found) if stale else True,
+            "approve_form": approve_form,
+            "transfer": found.kind == Kind.TRANSFER,
+            "query": request.GET.get("q", ""),
+            "moved_into": moved_into,
             "reject_form": reject_form,
             "may_see_photo": bool(found.photo) and can(request.user, perms.REVIEW),
         },
@@ -170,17 +220,6 @@ def file_for(request, pk):
     )
 
 
-def photo_response(found):
-    """The document photo, read from the private storage; never cached (NoStoreMiddleware)."""
-    if not found.photo:
-        raise Http404
-    content_type = "image/png" if found.photo.name.endswith(".png") else "image/jpeg"
-    response = FileResponse(found.photo.open("rb"), content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = "inline"
-    return response
-
-
 @requires(perms.REVIEW)
 def photo(request, pk):
-    return photo_response(selectors.request_get(user=request.user, pk=pk, action=perms.REVIEW))
+    return private_file_response(selectors.request_get(user=request.user, pk=pk, action=perms.REVIEW).photo)
