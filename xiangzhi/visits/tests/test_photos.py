@@ -136,3 +136,47 @@ def test_the_photo_is_served_only_to_who_may_read_the_households_visits(
 def test_the_visit_list_shows_photos_only_in_scope(grid, charlie, household_a, household_b, admin_user):
     services.visit_log(actor=admin_user, household=household_a, visited_on=TODAY, photos=[camera_photo()])
     assert _client(charlie).get(f"/visits/households/{household_a.pk}/new/").status_code == 404
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_grid_worker_logs_a_visit_with_photos_on_a_phone(live_server, household_a, grid, tmp_path):
+    """From the household card on a 360-px phone: 登记走访, two photos from the camera, saved; the visit list shows
+    them as thumbnails."""
+    from xiangzhi.accounts.tests.factories import PASSWORD
+    from xiangzhi.tests.helpers import CHROMIUM, CHROMIUM_ARGS, require_system_part
+
+    require_system_part(CHROMIUM, "Chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = [tmp_path / "a.jpg", tmp_path / "b.jpg"]
+    for path in shots:
+        path.write_bytes(camera_photo(size=(1200, 900)).read())
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(
+                viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN"
+            ).new_page()
+            page.set_default_timeout(10_000)
+            page.goto(live_server.url + "/accounts/login/")
+            page.fill("#id_username", "grid")
+            page.fill("#id_password", PASSWORD)
+            page.locator("form:has(#id_username) [type=submit]").click()
+            page.goto(f"{live_server.url}/registry/households/{household_a.pk}/")
+            page.get_by_role("link", name="登记走访").first.click()
+            page.fill("textarea[name=notes]", "屋顶漏雨，已拍照")
+            page.locator("input[name=photos]").nth(0).set_input_files(str(shots[0]))
+            page.locator("input[name=photos]").nth(1).set_input_files(str(shots[1]))
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            page.screenshot(path="/tmp/shots-live9/visit-1-form.png", full_page=True)
+            page.locator("main form [type=submit]").first.click()
+            page.wait_for_url(f"**/registry/households/{household_a.pk}/")
+            page.goto(f"{live_server.url}/visits/households/{household_a.pk}/new/")
+            thumbs = page.locator(".visit-photos img")
+            expect(thumbs).to_have_count(2)
+            expect(thumbs.first).to_have_js_property("naturalWidth", 320)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            page.screenshot(path="/tmp/shots-live9/visit-2-list.png", full_page=True)
+        finally:
+            browser.close()
