@@ -32,7 +32,7 @@ def notice_texts_send(notice_id: int) -> int:
         .select_related("resident")
         .order_by("resident__household_id", "priority", "id")
     )
-    heads = {}
+    heads: dict[int, ContactPhone] = {}
     for phone in phones.iterator():
         heads.setdefault(phone.resident.household_id, phone)  # the head's first phone only
     by = notice.published_by.display_name or notice.published_by.username
