@@ -68,7 +68,8 @@ def _thumbnail_path(instance, filename: str) -> str:
 
 class VisitPhoto(TownScopedModel):
     """A photo taken on a visit (走访照片): evidence of what was found, kept as long as the visit (a visit is never
-    deleted; were one ever removed, its photos go with it). Re-encoded JPEG without EXIF, in private storage."""
+    deleted; a service that ever deletes one deletes these files too — the rows cascade, the files do not).
+    Re-encoded JPEG without EXIF, in private storage."""
 
     MAX_PER_VISIT = 3
 
