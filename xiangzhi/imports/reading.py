@@ -128,7 +128,8 @@ def _openpyxl_sheets(
             ranges = []
             for ref in merges.get(sheet.title, []):
                 c0, r0, c1, r1 = range_boundaries(ref)
-                ranges.append(((r0 - 1, c0 - 1), (r1 - 1, c1 - 1)))
+                if None not in (c0, r0, c1, r1):
+                    ranges.append(((r0 - 1, c0 - 1), (r1 - 1, c1 - 1)))  # type: ignore[operator]
             yield RawSheet(
                 name=sheet.title,
                 rows=_merged_rows(

@@ -12,7 +12,7 @@ def xlsx(sheets: dict[str, list[list]], *, merges: dict[str, list[str]] | None =
     from openpyxl import Workbook
 
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])
     for name, rows in sheets.items():
         sheet = book.create_sheet(name)
         for row in rows:
