@@ -219,8 +219,12 @@ def job_map(*, actor, job: ImportJob, mapping: dict[str, str], save_as: str = ""
     `save_as`, keep the mapping for the next file of the same layout (replacing the one saved before)."""
     importer = _importer(job.kind)
     require(actor, importer.action, job)
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.state not in (State.UPLOADED, State.MAPPED, State.CHECKED):
+    job = (
+        ImportJob.objects.unrestricted("the job just checked in scope, locked")
+        .select_for_update()
+        .get(pk=job.pk)
+    )
+    if job.state not in (State.UPLOADED, State.MAPPED, State.CHECKED, State.FAILED):
         raise ValidationError(_("This import can no longer be changed."))
     job.mapping = _check_mapping(importer, job, mapping)
     job.state = State.MAPPED

@@ -80,6 +80,12 @@ def test_a_failed_commit_rolls_back_whole_and_says_why(admin_user, village_b, mo
     assert job.state == State.FAILED
     assert "写入失败" in job.reason
     assert _groups(village_b) == []  # group 1 was written, then rolled back with the rest
+    # the clerk may check it again and retry
+    monkeypatch.setattr(GROUPS, "fail_at", None)
+    job = _checked(admin_user, job)
+    services.job_commit(actor=admin_user, job=job)
+    run_tasks()
+    assert [number for number, _name in _groups(village_b)] == [1, 2, 3]
 
 
 def test_commit_only_after_a_check(admin_user, village_b):

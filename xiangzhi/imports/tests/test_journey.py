@@ -28,7 +28,18 @@ def test_a_workbook_of_groups_comes_in(live_server, admin_user, village_b, tmp_p
 
     workbook = tmp_path / "小组.xlsx"
     workbook.write_bytes(
-        xlsx({"长岭村": [["长岭村村民小组"], ["编号", "小组名称"], [1, "一组"], [2, "二组"], [2, "重复"], ["合计", None]]})
+        xlsx(
+            {
+                "长岭村": [
+                    ["长岭村村民小组"],
+                    ["编号", "小组名称"],
+                    [1, "一组"],
+                    [2, "二组"],
+                    [2, "重复"],
+                    ["合计", None],
+                ]
+            }
+        )
     )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
