@@ -45,7 +45,7 @@ def test_a_workbook_of_groups_comes_in(live_server, admin_user, village_b, tmp_p
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()  # type: ignore[arg-type]
-            page.set_default_timeout(10_000)
+            page.set_default_timeout(30_000)  # a shared 2-core machine
             page.goto(live_server.url + "/accounts/login/")
             page.fill("#id_username", admin_user.username)
             page.fill("#id_password", PASSWORD)
