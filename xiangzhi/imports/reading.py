@@ -19,6 +19,8 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
+from xiangzhi.core.masking import MASK, has_personal_number
+
 from .engine import Cell, Field, Issue, SourceRow
 
 HEADER_SEARCH_ROWS = 20  # the header is looked for in this many rows from the top of a sheet
@@ -299,11 +301,17 @@ def layout(
 
 
 def _shown(value: Cell) -> str:
+    """A sample value as the mapping page shows (and the job keeps) it: a phone or ID number in it has every
+    digit masked — enough to tell the column, nothing to combine with a birth date in the next one."""
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)[:40]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
+        text = str(int(value))
+    else:
+        text = str(value)[:40]
+    if has_personal_number(text):
+        text = "".join(MASK if unicodedata.decimal(ch, None) is not None else ch for ch in text)
+    return text
 
 
 def auto_mapping(layouts: Sequence[SheetLayout], fields: Sequence[Field]) -> dict[str, str]:
