@@ -286,7 +286,9 @@ def _apply(actor, village: Village, plan: LedgerPlan) -> dict[str, int]:
                 before=before,
                 after={**_household_snapshot(household), "via": VIA},
             )
-        Household.objects.bulk_update(updated, ["address", "house_number", "updated_at"], batch_size=BATCH)
+        Household.objects.unrestricted(_CHECKED).bulk_update(
+            updated, ["address", "house_number", "updated_at"], batch_size=BATCH
+        )
 
     # ---- new residents, their memberships, phones and flags
     new_people = plan.new_people()
@@ -514,7 +516,7 @@ def _apply_changes(
             ending.append((r, p.end_reason))
         if {"name", "id_number", "phones"} & set(p.changes):
             reindex.append(r.pk)
-    Resident.objects.bulk_update(residents, fields, batch_size=BATCH)
+    Resident.objects.unrestricted(_CHECKED).bulk_update(residents, fields, batch_size=BATCH)
     new_phones = _replace_phones(phone_changes, existing, town_id)
     phones += new_phones
     if flag_changes:
@@ -581,7 +583,7 @@ def _replace_phones(wanted: dict[int, list[str]], existing, town_id: int) -> lis
     phones = ContactPhone.objects.unrestricted(_CHECKED)
     phones.filter(pk__in=drop).delete()
     phones.filter(pk__in=[row.pk for row in keep]).update(priority=F("priority") + CALL_ORDER_ASIDE)
-    ContactPhone.objects.bulk_update(keep, ["priority"], batch_size=BATCH)
+    ContactPhone.objects.unrestricted(_CHECKED).bulk_update(keep, ["priority"], batch_size=BATCH)
     return create
 
 
@@ -605,8 +607,10 @@ def _end_memberships(
             membership.household.head_id = None
             membership.household.updated_at = now
             heads.append(membership.household)
-    Membership.objects.bulk_update(current, ["ended_at", "end_reason"], batch_size=BATCH)
-    Household.objects.bulk_update(heads, ["head", "updated_at"], batch_size=BATCH)
+    Membership.objects.unrestricted(_CHECKED).bulk_update(
+        current, ["ended_at", "end_reason"], batch_size=BATCH
+    )
+    Household.objects.unrestricted(_CHECKED).bulk_update(heads, ["head", "updated_at"], batch_size=BATCH)
     for r, reason in ending:
         audit.add(
             _END_ACTION[MembershipEnd(reason)],
