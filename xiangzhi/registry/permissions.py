@@ -7,6 +7,8 @@ reveal_id     see ID numbers at all (masked) and reveal one in full (logged); se
 configure     keep the town's list of flags residents can carry
 print_card    print a household card as PDF (numbers masked; every print logged)
 certify       issue certificates of residence (居住证明) and print them again (logged)
+import        bring a village's ledger (台账) in from a spreadsheet: households and residents of any of its groups,
+              with ID numbers — more than `change` (grid workers change their groups and never enter ID numbers)
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -79,7 +81,26 @@ CERTIFY = register(
     models=("registry.Resident", "registry.ResidenceCertificate"),
 )
 
+IMPORT = register(
+    "registry.import",
+    _("import a village's ledger (台账) from a spreadsheet"),
+    grants={Role.TOWN_ADMIN: _T, Role.CADRE: _V},
+    models=(*PERSONAL, "areas.Village"),
+)
+
 # Where each role starts (core.landing): the dashboard for whoever keeps the registry; a shop clerk looks a
 # household up at the counter, so until the shop (issue 14) registers its own page the clerk starts on the search.
 register_landing("registry:home", action=VIEW)
 register_landing("registry:search", action=VIEW, roles=[Role.CLERK])
+
+
+def _register_importers() -> None:
+    # the importer reads the registry's models: imported here, once the app registry is ready
+    from xiangzhi.imports.engine import register_importer
+
+    from .ledger.importer import LedgerImporter
+
+    register_importer(LedgerImporter())
+
+
+_register_importers()
