@@ -38,6 +38,9 @@ class SourceRow:
     values: dict[
         str, Cell
     ]  # field key -> the cell as read (merged cells already filled); unmapped fields absent
+    # field keys whose cell held a formula: its value is not trusted, so it is absent from `values` (the engine
+    # has reported it as a warning already); an importer may refuse the row when such a field is required
+    formulas: tuple[str, ...] = ()
 
 
 Level = Literal["error", "warning", "info"]
@@ -66,6 +69,30 @@ class Report:
         default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0, "refused": 0, "warnings": 0}
     )
     changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "counts": dict(self.counts),
+            "issues": [
+                {
+                    "sheet": i.sheet,
+                    "row": i.row,
+                    "field": i.field,
+                    "problem": str(i.problem),
+                    "action": str(i.action),
+                    "level": i.level,
+                }
+                for i in self.issues
+            ],
+            "changes": self.changes,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        report = cls(changes=list(data.get("changes", [])))
+        report.counts.update(data.get("counts", {}))
+        report.issues = [Issue(**i) for i in data.get("issues", [])]
+        return report
 
 
 class Importer:
