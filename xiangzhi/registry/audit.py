@@ -101,6 +101,18 @@ register_action(
     _("searched by a whole phone or ID number"),
     fields={"phone": _("phone number"), "id_number": _("ID number")},
 )
+register_action(
+    "registry.ledger.import",
+    _("imported a village ledger (台账)"),
+    fields={
+        "new": _("residents added"),
+        "changed": _("residents changed"),
+        "unchanged": _("residents unchanged"),
+        "refused": _("rows refused"),
+        "households_new": _("households added"),
+        "households_changed": _("households changed"),
+    },
+)
 register_action("registry.flag.create", _("added a flag"))
 register_action("registry.flag.update", _("changed a flag"))
 register_action("registry.demo_town.create", _("created the demo town"), fields={"accounts": _("accounts")})
@@ -143,6 +155,7 @@ def _show_phones(phones) -> str:
 register_model(
     Household,
     fields=("number", "group", "address", "house_number", "latitude", "longitude", "head", "status"),
+    labels={"via": _("where")},
     link=("registry:household", perms.VIEW),
 )
 register_model(
@@ -165,6 +178,7 @@ register_model(
         "flags": _("flags"),
         "relationship": _("relationship to the head"),
         "note": _("note"),
+        "via": _("where"),
     },
     formats={"phones": _show_phones, "relationship": _choice(Relationship), "holder": _choice(PhoneHolder)},
 )

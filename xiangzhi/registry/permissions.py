@@ -11,6 +11,8 @@ export_unmasked  export the ledger (台账) with full ID and phone numbers, with
               row count). Not `reveal_id`: that shows one number of one person on a screen, each reveal logged;
               a file of every number of a village leaves the system for good and cannot be hidden again, so it is
               the town administrator's alone (the one who answers for the town's data).
+import        bring a village's ledger (台账) in from a spreadsheet: households and residents of any of its groups,
+              with ID numbers — more than `change` (grid workers change their groups and never enter ID numbers)
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -89,7 +91,26 @@ EXPORT_UNMASKED = register(
     models=PERSONAL,
 )
 
+IMPORT = register(
+    "registry.import",
+    _("import a village's ledger (台账) from a spreadsheet"),
+    grants={Role.TOWN_ADMIN: _T, Role.CADRE: _V},
+    models=(*PERSONAL, "areas.Village"),
+)
+
 # Where each role starts (core.landing): the dashboard for whoever keeps the registry; a shop clerk looks a
 # household up at the counter, so until the shop (issue 14) registers its own page the clerk starts on the search.
 register_landing("registry:home", action=VIEW)
 register_landing("registry:search", action=VIEW, roles=[Role.CLERK])
+
+
+def _register_importers() -> None:
+    # the importer reads the registry's models: imported here, once the app registry is ready
+    from xiangzhi.imports.engine import register_importer
+
+    from .ledger.importer import LedgerImporter
+
+    register_importer(LedgerImporter())
+
+
+_register_importers()
