@@ -388,10 +388,11 @@ def _id_number(rnd: random.Random, birth: datetime.date, male: bool) -> str:
 
 def county_rows(n: int):
     """A county's ledger, synthetic: households of 1–6 people in 30 towns × 15 villages × 8 groups."""
-    from xiangzhi.registry.ledger.export import HEADERS
+    sys.path.insert(0, str(ROOT))
+    from xiangzhi.registry.ledger.layout import COLUMNS  # plain data: no Django needed
 
     rnd = random.Random(SEED)
-    yield HEADERS
+    yield [c.header for c in COLUMNS]
     written, household = 0, 0
     relations = ["配偶", "子", "女", "孙子", "孙女", "母亲"]
     while written < n:
@@ -421,9 +422,10 @@ def county_rows(n: int):
 
 def write_county(n: int, kind: str) -> Path:
     path = WORK / f"county-{n}.{kind}"
-    if path.exists():
+    if path.exists():  # written whole by an earlier run (a partial one has the .part name)
         return path
     WORK.mkdir(parents=True, exist_ok=True)
+    final, path = path, path.with_name(path.name + ".part")
     if kind == "csv":
         import csv
 
@@ -438,7 +440,8 @@ def write_county(n: int, kind: str) -> Path:
         for row in county_rows(n):
             ws.append(row)
         wb.save(path)
-    return path
+    path.rename(final)
+    return final
 
 
 def read_only(path: Path, out: Path) -> None:
@@ -616,6 +619,12 @@ def main() -> None:
     )
     parser.add_argument("--no-county", action="store_true")
     parser.add_argument("--out", default=str(RESULTS / "import.json"))
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="RESULTS",
+        help="merge results files of separate runs into --out, checks redone",
+    )
     parser.add_argument("--worker", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     parser.add_argument("--read", help=argparse.SUPPRESS)
     parser.add_argument("--stage", choices=["source", "ours", "peer"], help=argparse.SUPPRESS)
@@ -628,6 +637,19 @@ def main() -> None:
         return
     if args.read:
         read_only(Path(args.read), Path(args.out))
+        return
+    if args.merge:  # runs made one database at a time (and the county file apart): one results file
+        merged: dict = {"runs": [], "databases": {}}
+        for name in args.merge:
+            part = json.loads(Path(name).read_text())
+            part.pop("checks", None)
+            merged["runs"].append({k: part.get(k) for k in ("command", "date", "wall_seconds")})
+            merged["databases"] |= part.pop("databases", {})
+            merged |= {k: v for k, v in part.items() if k not in ("command", "date", "wall_seconds")}
+        Path(args.out).write_text(
+            json.dumps({"checks": checks(merged)} | merged, ensure_ascii=False, indent=1) + "\n"
+        )
+        print_table(merged)
         return
 
     RESULTS.mkdir(parents=True, exist_ok=True)
