@@ -241,6 +241,8 @@ def _title(village_name: str, group_name: str, day: datetime.date) -> str:
 
 
 MASKED_NOTE = "身份证号码、联系电话已脱敏；有身份证号码者不列出生日期。"
+# for a role that never sees ID numbers (a grid worker): none is in the file, not even masked
+NO_ID_NOTE = "联系电话已脱敏；不含身份证号码；有身份证号码者不列出生日期。"
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _WIDTHS = {
@@ -279,7 +281,9 @@ def _cell(value):
     return neutralise(value) if isinstance(value, str) else value
 
 
-def write_xlsx(rows: Iterable[LedgerRow], out, *, many_villages: bool, masked: bool, day=None) -> int:
+def write_xlsx(
+    rows: Iterable[LedgerRow], out, *, many_villages: bool, masked: bool, ids_shown: bool = True, day=None
+) -> int:
     """Write the rows as a workbook (openpyxl's write-only mode: rows go to disk as they come) to `out`, a path
     or a binary file; one sheet per group, in the order the rows come. Returns the number of people written."""
     day = day or timezone.localdate()
@@ -297,7 +301,7 @@ def write_xlsx(rows: Iterable[LedgerRow], out, *, many_villages: bool, masked: b
         title.font = Font(bold=True, size=14)
         ws.append([title])
         if masked:
-            ws.append([MASKED_NOTE])
+            ws.append([MASKED_NOTE if ids_shown else NO_ID_NOTE])
         header = []
         for text in HEADERS:
             cell = WriteOnlyCell(ws, text)
@@ -365,7 +369,13 @@ class LedgerExport:
     def xlsx_file(self):
         """The workbook in a temporary file (on disk, not in memory), rewound."""
         out = tempfile.TemporaryFile()  # noqa: SIM115  # handed to the response, which closes it
-        write_xlsx(self.ledger_rows(), out, many_villages=self.many_villages, masked=not self.unmasked)
+        write_xlsx(
+            self.ledger_rows(),
+            out,
+            many_villages=self.many_villages,
+            masked=not self.unmasked,
+            ids_shown=self.unmasked or can(self.user, perms.REVEAL_ID),
+        )
         out.seek(0)
         return out
 

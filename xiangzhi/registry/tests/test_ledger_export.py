@@ -133,6 +133,7 @@ def test_masked_workbook_holds_no_full_number_and_no_birth_date_beside_an_id(
             assert p[COL["birth_date"]] is None  # the mask hides exactly this
             if role == "grid":  # who never sees ID numbers gets none, not even masked
                 assert p[COL["id_number"]] is None
+                assert export.NO_ID_NOTE in cells
             else:
                 assert re.fullmatch(r"\d{6}\*{8}\d{3}[\dX]", p[COL["id_number"]])
         assert "****" in (p[COL["phones"]] or "****")
