@@ -48,6 +48,7 @@ test: $(BIN)/.installed lint typecheck
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/import.py
 
 # The main pages of a fresh demo town (fixed seed) at 360 and 1366 px in zh-Hans, into docs/screenshots/ (README).
 screenshots: $(BIN)/.installed

@@ -68,6 +68,19 @@ register_action(
     _("exported residents"),
     fields={"rows": _("rows"), "filters": _("filters")},
 )
+_LEDGER_EXPORT = {
+    "rows": _("rows"),
+    "format": _("file format"),
+    "village": _("village"),
+    "group": _("village group"),
+    "reason": _("reason"),
+}
+register_action("registry.ledger.export", _("exported the ledger (numbers masked)"), fields=_LEDGER_EXPORT)
+register_action(
+    "registry.ledger.export_unmasked",
+    _("exported the ledger with full ID and phone numbers"),
+    fields=_LEDGER_EXPORT,
+)
 register_action("registry.household.print", _("printed a household card"), fields={"size": _("paper size")})
 register_action(
     "registry.certificate.issue",

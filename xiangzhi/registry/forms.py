@@ -466,3 +466,39 @@ class CertificateForm(forms.Form):
         help_text=_("It is printed as “此证明用于…”, e.g. 办理子女入学."),
     )
     size = forms.ChoiceField(label=_("paper size"), choices=[("A4", "A4"), ("A6", "A6")], initial="A4")
+
+
+class LedgerExportForm(forms.Form):
+    """The ledger export (台账): the file's format, and — for who may — full numbers with the reason why."""
+
+    format = forms.ChoiceField(
+        label=_("file format"),
+        choices=[("xlsx", _("Excel workbook (.xlsx), one sheet per group")), ("csv", _("CSV, one file"))],
+        initial="xlsx",
+        widget=forms.RadioSelect,
+    )
+    unmasked = forms.BooleanField(
+        label=_("full ID and phone numbers and birth dates (not masked)"),
+        required=False,
+        help_text=_(
+            "the file leaves the system: every full number is in it. The export is logged with its reason."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("reason for full numbers"),
+        max_length=200,
+        required=False,
+        help_text=_("required for full numbers, e.g. 'the civil affairs office's 2026 subsidy check'"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can(user, perms.EXPORT_UNMASKED):
+            del self.fields["unmasked"]
+            del self.fields["reason"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("unmasked") and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the file needs full numbers: the reason is logged."))
+        return data

@@ -7,6 +7,10 @@ reveal_id     see ID numbers at all (masked) and reveal one in full (logged); se
 configure     keep the town's list of flags residents can carry
 print_card    print a household card as PDF (numbers masked; every print logged)
 certify       issue certificates of residence (居住证明) and print them again (logged)
+export_unmasked  export the ledger (台账) with full ID and phone numbers, with a stated reason (logged with the
+              row count). Not `reveal_id`: that shows one number of one person on a screen, each reveal logged;
+              a file of every number of a village leaves the system for good and cannot be hidden again, so it is
+              the town administrator's alone (the one who answers for the town's data).
 import        bring a village's ledger (台账) in from a spreadsheet: households and residents of any of its groups,
               with ID numbers — more than `change` (grid workers change their groups and never enter ID numbers)
 """
@@ -79,6 +83,12 @@ CERTIFY = register(
     _("issue certificates of residence (居住证明) and print them again (logged)"),
     grants={Role.TOWN_ADMIN: _T, Role.CADRE: _V},
     models=("registry.Resident", "registry.ResidenceCertificate"),
+)
+EXPORT_UNMASKED = register(
+    "registry.export_unmasked",
+    _("export the ledger with full ID and phone numbers (a stated reason; logged with the row count)"),
+    grants={Role.TOWN_ADMIN: _T},
+    models=PERSONAL,
 )
 
 IMPORT = register(

@@ -12,6 +12,7 @@ urlpatterns = [
     path("households/export.csv", views.household_export, name="household_export"),
     path("residents/", views.resident_list, name="residents"),
     path("residents/export.csv", views.resident_export, name="resident_export"),
+    path("ledger/export/", views.ledger_export, name="ledger_export"),
     path("changes/", views.population_changes, name="changes"),
     path("households/new/", views.household_create, name="household_create"),
     path("households/<int:pk>/", views.household_card, name="household"),

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, QueryDict
+from django.http import FileResponse, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +34,7 @@ from xiangzhi.core.pages import (
 )
 from xiangzhi.core.pdf import NoPdfFont, pdf_font
 from xiangzhi.core.permissions import can
+from xiangzhi.core.spreadsheet import neutralise
 
 from . import permissions as perms
 from . import printing, selectors, services
@@ -46,12 +47,14 @@ from .forms import (
     ChangeHeadForm,
     FlagTypeForm,
     HouseholdForm,
+    LedgerExportForm,
     MembershipEndForm,
     MergeForm,
     MoveForm,
     ResidentForm,
     SplitForm,
 )
+from .ledger import export as ledger
 
 
 def _list_url(name: str, area: dict, **filters) -> str:
@@ -72,6 +75,7 @@ def home(request):
     links = {
         "households": _list_url("registry:households", area, status=HouseholdStatus.ACTIVE),
         "changes": _list_url("registry:changes", area),
+        "ledger": _list_url("registry:ledger_export", area),
         "residents": residents(residence_status=LIVING),
         "by_status": [residents(residence_status=value) for value, _label in LIVING_RESIDENCE_CHOICES],
         # a flag's tile opens its warning list (who, where, how to reach them); the list links to the roster
@@ -223,7 +227,7 @@ def household_list(request):
     """The household roster: the resident list's filters where they apply to a household (a flag or members
     working away: of a member living here), held in the URL."""
     filterset = _household_filter(request)
-    village_id, _group_id = filterset.area()
+    village_id, group_id = filterset.area()
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -237,14 +241,15 @@ def household_list(request):
             "groups": groups_for(user=request.user, village_id=village_id) if village_id else [],
             "filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
             "filters_in_words": _filters_in_words(filterset.form),
+            # the ledger holds the list's area (its other filters do not apply to a ledger)
+            "ledger_url": _list_url("registry:ledger_export", {"village": village_id, "group": group_id}),
         },
     )
 
 
 def _cell(value) -> str:
-    """A spreadsheet cell that cannot turn into a formula (=, +, -, @ at the start)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A CSV cell that cannot turn into a formula (`core.spreadsheet.neutralise`)."""
+    return neutralise(str(value))
 
 
 def _csv_download(ascii_name: str, name: str):
@@ -367,6 +372,48 @@ def resident_export(request):
         after={"rows": len(rows), "filters": _audited_filters(filterset)},
     )
     return response
+
+
+@requires(perms.VIEW)
+def ledger_export(request):
+    """The ledger (台账) of the user's area, or of the village or group in the URL (`?village=&group=`; out of
+    scope is a 404), as a workbook with a sheet per group or one CSV, in the layout the import reads back. The
+    form (POST) chooses the format and, for who may, full numbers with a reason; the file streams from disk or the
+    database, however large the area."""
+    area = AreaFilter(request.GET, request=request)
+    village_id, _group_id = area.area()
+    data = area.form.cleaned_data
+    scope = ledger.LedgerScope(village=data.get("village"), group=data.get("group"))
+    form = LedgerExportForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        export = ledger.ledger_export(
+            actor=request.user,
+            scope=scope,
+            format=form.cleaned_data["format"],
+            unmasked=form.cleaned_data.get("unmasked", False),
+            reason=form.cleaned_data.get("reason", ""),
+        )
+        ascii_name, name = export.filename(timezone.localdate())
+        disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+        if export.format == "csv":
+            lines = (line.encode("utf-8") for line in ledger.csv_lines(export.ledger_rows()))
+            response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        else:
+            response = FileResponse(export.xlsx_file(), content_type=ledger.XLSX_TYPE)
+        response["Content-Disposition"] = disposition
+        return response
+    return render(
+        request,
+        "registry/ledger_export.html",
+        {
+            "form": form,
+            "area_form": area.form,
+            "groups": groups_for(user=request.user, village_id=village_id) if village_id else [],
+            "scope": scope,
+            "people": ledger.ledger_memberships(user=request.user, scope=scope).count(),
+            "may_see_ids": can(request.user, perms.REVEAL_ID),
+        },
+    )
 
 
 def _audited_filters(filterset) -> dict:

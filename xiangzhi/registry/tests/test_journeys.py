@@ -1,6 +1,6 @@
 """Journeys at 360 px in zh-Hans, each as a cadre does it on a phone, asserting what the page shows and what the
 database holds afterwards: find and call, a flag tile's list narrowed and exported, a newborn without an ID
-number, an edit that loses nothing, a split household, a printed card.
+number, an edit that loses nothing, a split household, a printed card, the ledger exported with full numbers.
 
 What `test_browser.py` already proves is not repeated here: the masked numbers and tap-target sizes of the card,
 the call handed to the dialer from the warning list at 360 and 1366 px, the guided member form's behaviour, the
@@ -392,3 +392,33 @@ def test_print_a_household_card(phone, alice, household_a):
     assert "13812345678" not in text
     entry = AuditEntry.objects.get(action="registry.household.print")
     assert (entry.actor, entry.target_id) == (alice, str(household_a.pk))
+
+
+# --- 7. the ledger, exported with full numbers for a stated reason -----------------------------------------------
+
+
+def test_export_the_ledger_with_full_numbers_for_a_stated_reason(phone, admin_user, household_a):
+    from playwright.sync_api import expect
+
+    _sign_in(phone, "admin")
+    phone.goto(phone.base + "/registry/households/")
+    phone.locator("a.button", has_text="导出村民台账").click()
+    expect(phone.locator("h1")).to_have_text("导出村民台账")
+    expect(phone.locator("[data-people]")).to_have_attribute("data-people", "4")
+    _shot(phone, "ledger-export")
+    # full numbers without a reason: the form says why it refuses
+    phone.check("input[name=unmasked]")
+    phone.locator("form[method=post] button[type=submit]").click()
+    expect(phone.locator(".errorlist")).to_contain_text("原因")
+    assert not AuditEntry.objects.filter(action__startswith="registry.ledger.").exists()
+    phone.fill("input[name=reason]", "民政办低保复核")
+    with phone.expect_download() as download:
+        phone.locator("form[method=post] button[type=submit]").click()
+    assert download.value.suggested_filename.endswith("-未脱敏.xlsx")
+    from openpyxl import load_workbook
+
+    wb = load_workbook(download.value.path(), read_only=True)
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    assert household_a.head.id_number in cells
+    entry = AuditEntry.objects.get(action="registry.ledger.export_unmasked")
+    assert entry.after["rows"] == 4 and entry.after["reason"] == "民政办低保复核"
