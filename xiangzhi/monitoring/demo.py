@@ -51,6 +51,10 @@ def _coord(rng, center, spread=0.012) -> tuple[Decimal, Decimal]:
     )
 
 
+def _spot(reservoir: Reservoir) -> tuple[float, float]:
+    return (float(reservoir.latitude or CENTER[0]), float(reservoir.longitude or CENTER[1]))
+
+
 def _village_centres(town, villages, rng) -> dict[int, tuple[float, float]]:
     """Each village's centre: the mean of its households' coordinates (one grouped query), or a spot near the
     town's centre for a village without any."""
@@ -144,7 +148,7 @@ def demo_monitoring(*, town, admin, rng) -> list[str]:
     gauges = []
     for i, reservoir in enumerate(reservoirs):
         village = reservoir.village
-        spot = (float(reservoir.latitude), float(reservoir.longitude))
+        spot = _spot(reservoir)
         gauges.append(len(points))
         add(
             PointKind.WATER_LEVEL,
@@ -211,7 +215,7 @@ def demo_monitoring(*, town, admin, rng) -> list[str]:
             PointCategory.RESERVOIR_SHORE,
             f"{reservoir.name}水质站",
             reservoir.village,
-            (float(reservoir.latitude), float(reservoir.longitude)),
+            _spot(reservoir),
             reservoir=reservoir,
             spread=0.003,
             code=f"SZ-{i + 1:02d}",
@@ -255,7 +259,9 @@ def demo_monitoring(*, town, admin, rng) -> list[str]:
 
     history: list[PointStatusChange] = []
     for index, point in enumerate(points):
-        installed = datetime.datetime.combine(point.installed_on, datetime.time(10), tzinfo=datetime.UTC)
+        installed = datetime.datetime.combine(
+            point.installed_on or now.date(), datetime.time(10), tzinfo=datetime.UTC
+        )
         roll = rng.random()
         if index in gauges or index in rain or index in quality:
             roll = max(roll, 0.2)  # the gauges all report; a few flap below
