@@ -1,6 +1,7 @@
 """The monitoring app's writes, by topic: the administrator's points and reservoirs (`points`), the health state
 machine (`health`), readings and their rollups (`readings`), the daily summary (`summary`)."""
 
+from .devices import device_key_rotate, signatures_purge
 from .health import (
     point_heartbeat,
     point_probe_result,
@@ -25,6 +26,7 @@ from .summary import daily_summaries_send
 __all__ = [
     "Value",
     "daily_summaries_send",
+    "device_key_rotate",
     "point_create",
     "point_heartbeat",
     "point_probe_result",
@@ -40,6 +42,7 @@ __all__ = [
     "reservoir_create",
     "reservoir_update",
     "rollups_refresh",
+    "signatures_purge",
     "snapshot_store",
     "split_credentials",
 ]
