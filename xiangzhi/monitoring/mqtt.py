@@ -5,9 +5,14 @@ the same JSON message the HTTP endpoint takes (`ingest.parse_message`; a heartbe
 Who may publish to a point's topics is the broker's business (Mosquitto's ACL file: one user per device, `pattern
 write xiangzhi/<town>/<code>/#`); the subscriber still refuses a topic whose point it does not know.
 
-Delivery is at least once: QoS 1 with manual acknowledgement — a message is acknowledged only after the batch
-holding it has committed (or it was counted as malformed), so a subscriber killed mid-batch leaves its messages
-to the broker to deliver again, and the readings' unique key drops what was stored twice. Several processes split
+Delivery: QoS 1 from device to broker to subscriber; the subscriber acknowledges a message when it has it and
+stores it with the others that arrived within `flush_seconds` (0.2 s) in one transaction; a failed store is
+retried, and SIGTERM stores what is in hand before the process ends. Acknowledging only after the commit would
+be stricter, but the broker lets only `max_inflight_messages` (Mosquitto: 20) go unacknowledged and queues only
+`max_queued_messages` (1,000) more for a subscriber — past that it DROPS messages — so a burst would be cut short
+at the broker; what a crash can lose instead is the messages of the last fraction of a second, which the devices
+send again with their next reading (readings carry their own time, and the unique key drops a repeat). Several
+processes split
 the load through an MQTT 5 shared subscription (`$share/<group>/…`): that is how a county scales out on a
 clustered broker. paho reconnects with backoff by itself; the session survives a reconnect (clean start off,
 session expiry), so nothing published meanwhile is lost.
@@ -121,8 +126,11 @@ class Subscriber:
         username: str | None = None,
         password: str | None = None,
         topic_root: str = TOPIC_ROOT,
+        protocol: str = "5",
     ):
         self.host, self.port, self.group, self.topic_root = host, port, group, topic_root
+        # MQTT 3.1.1 only for the embedded development broker (amqtt), which knows no shared subscriptions
+        self.v5 = protocol == "5"
         self.batch_size, self.flush_seconds = batch_size, flush_seconds
         self.stats = Stats()
         self.points = PointCache()
@@ -132,8 +140,9 @@ class Subscriber:
         self.client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
             client_id=client_id or f"xiangzhi-{uuid.uuid4().hex[:12]}",
-            protocol=mqtt.MQTTv5,
-            manual_ack=True,
+            protocol=mqtt.MQTTv5 if self.v5 else mqtt.MQTTv311,
+            manual_ack=False,
+            **({} if self.v5 else {"clean_session": False}),
         )
         if username:
             self.client.username_pw_set(username, password)
@@ -144,10 +153,11 @@ class Subscriber:
 
     # paho's thread -----------------------------------------------------------------------------------------
     def _on_connect(self, client, userdata, flags, reason_code, properties):
-        if reason_code.is_failure:
+        if getattr(reason_code, "is_failure", False):
             log.warning("MQTT connection refused: %s", reason_code)
             return
-        client.subscribe(f"$share/{self.group}/{self.topic_root}/+/+/+", qos=1)
+        topic = f"{self.topic_root}/+/+/+"
+        client.subscribe(f"$share/{self.group}/{topic}" if self.v5 else topic, qos=1)
         log.info("MQTT connected to %s:%s, subscribed as group %s", self.host, self.port, self.group)
         self.connected.set()
 
@@ -175,9 +185,7 @@ class Subscriber:
 
     def _take_batch(self) -> list[mqtt.MQTTMessage]:
         """Up to `batch_size` messages: waits up to `flush_seconds` for the first, then takes what keeps coming
-        and stops as soon as the line goes quiet for a moment. The broker sends only so many unacknowledged
-        QoS 1 messages at once (Mosquitto: `max_inflight_messages`, 20 by default), so waiting for a full batch
-        would stall it; a batch is whatever arrived, acknowledged as soon as it is stored."""
+        until the batch is full, the line goes quiet for a moment, or `flush_seconds` have passed."""
         batch: list[mqtt.MQTTMessage] = []
         try:
             batch.append(self._inbox.get(timeout=self.flush_seconds))
@@ -192,11 +200,10 @@ class Subscriber:
         return batch
 
     def process(self, batch: list[mqtt.MQTTMessage]) -> None:
-        """Store one batch in one transaction, then acknowledge every message of it."""
+        """Store one batch in one transaction."""
         now = timezone.now()
         good: list[tuple[Point, Message]] = []
         for message in batch:
-            self.stats.received += 1
             try:
                 good.append(parse(message.topic, message.payload, self.points, now=now, root=self.topic_root))
             except Refused as refused:
@@ -206,27 +213,33 @@ class Subscriber:
             close_old_connections()
             self.stats.stored_readings += store_batch(good)
             self.stats.stored_messages += len(good)
+        self.stats.received += len(batch)
         self.stats.batches += 1
-        for message in batch:
-            if message.qos > 0:
-                self.client.ack(message.mid, message.qos)
+
+    def _store(self, batch: list[mqtt.MQTTMessage]) -> None:
+        """`process`, tried again on a database error (a restart, a lock) before the batch is given up, logged."""
+        for attempt in range(5):
+            try:
+                self.process(batch)
+                return
+            except Exception:
+                log.exception("MQTT batch of %d not stored (attempt %d)", len(batch), attempt + 1)
+                close_old_connections()
+                time.sleep(min(2**attempt, 10))
+        self.stats.rejected["not stored"] += len(batch)
+        self.stats.received += len(batch)
 
     def run(self, *, until: float | None = None, max_messages: int | None = None) -> Stats:
-        """Store batches until stopped, `until` (a monotonic time) passes or `max_messages` were handled. An
-        error storing a batch is logged and the batch is not acknowledged (the broker delivers it again)."""
-        while not self._stop.is_set():
+        """Store batches until stopped (then what is in hand), `until` (a monotonic time) passes or
+        `max_messages` were handled."""
+        while True:
+            if self._stop.is_set() and self._inbox.empty():
+                break
             if until is not None and time.monotonic() >= until:
                 break
             if max_messages is not None and self.stats.received >= max_messages:
                 break
             batch = self._take_batch()
-            if not batch:
-                continue
-            try:
-                self.process(batch)
-            except Exception:  # a database hiccup must not kill the subscriber
-                log.exception("MQTT batch of %d not stored; it will be delivered again", len(batch))
-                self.stats.received -= len(batch)
-                close_old_connections()
-                time.sleep(1)
+            if batch:
+                self._store(batch)
         return self.stats

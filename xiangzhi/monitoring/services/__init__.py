@@ -20,7 +20,7 @@ from .points import (
     snapshot_store,
     split_credentials,
 )
-from .readings import Value, readings_purge, readings_record, rollups_refresh
+from .readings import Value, readings_purge, readings_record, readings_record_many, rollups_refresh
 from .summary import daily_summaries_send
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "policy_set",
     "readings_purge",
     "readings_record",
+    "readings_record_many",
     "reservoir_create",
     "reservoir_update",
     "rollups_refresh",

@@ -23,6 +23,13 @@ class Command(BaseCommand):
             "--group", default="xiangzhi", help="shared-subscription group (one per town setup)"
         )
         parser.add_argument("--batch", type=int, default=500)
+        parser.add_argument("--topic-root", default="xiangzhi")
+        parser.add_argument(
+            "--protocol",
+            choices=["5", "3.1.1"],
+            default="5",
+            help="3.1.1 for the embedded development broker",
+        )
         parser.add_argument(
             "--seconds", type=float, default=None, help="stop after this long (tests, benches)"
         )
@@ -37,6 +44,8 @@ class Command(BaseCommand):
             batch_size=options["batch"],
             username=broker.get("username"),
             password=broker.get("password"),
+            protocol=options["protocol"],
+            topic_root=options["topic_root"],
         )
         signal.signal(signal.SIGTERM, lambda *_: subscriber.stop())
         subscriber.start()
