@@ -16,6 +16,7 @@ TABLE: dict[str, Access] = {
     "monitoring:reservoir_create": page(CONFIGURE, form=True),
     "monitoring:reservoir_edit": page(CONFIGURE, pk="monitoring_reservoir", form=True),
     "monitoring:policies": page(CONFIGURE, form=True),
+    "monitoring:device_key": page(CONFIGURE, pk="monitoring_point", form=True),
     # devices only, by signature: a person (signed in or not) is not a device — 401 without a signature
     "api-monitoring-ingest": Access(
         get=everyone(405, anonymous=405), post=everyone(401, anonymous=401), json=True

@@ -176,3 +176,25 @@ def test_a_device_reaches_its_own_point_and_nothing_else(admin_user, village_a, 
     assert list(Point.objects.restrict(device, perms.INGEST).values_list("pk", flat=True)) == [gauge.pk]
     assert not Point.objects.restrict(device, perms.VIEW).exists()
     assert other.pk not in Point.objects.restrict(device, perms.INGEST).values_list("pk", flat=True)
+
+
+def test_the_administrator_makes_a_key_on_the_points_page_and_sees_the_secret_once(admin_user, gauge):
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get(f"/monitoring/points/{gauge.pk}/device-key/")
+    assert "还没有密钥" in page.content.decode()
+    made = client.post(f"/monitoring/points/{gauge.pk}/device-key/")
+    key = DeviceKey.objects.unrestricted("test").get(point=gauge)
+    assert key.secret in made.content.decode()
+    again = client.get(f"/monitoring/points/{gauge.pk}/device-key/").content.decode()
+    assert key.key_id in again
+    assert key.secret not in again
+    assert f"xiangzhi/{gauge.town_id}/{gauge.code}/readings" in again
+
+
+def test_a_cadre_cannot_reach_the_key_page(alice, gauge):
+    client = Client()
+    client.force_login(alice)
+    assert client.get(f"/monitoring/points/{gauge.pk}/device-key/").status_code == 404
+    assert client.post(f"/monitoring/points/{gauge.pk}/device-key/").status_code == 404
+    assert not DeviceKey.objects.unrestricted("test").exists()
