@@ -141,8 +141,7 @@ class Subscriber:
             mqtt.CallbackAPIVersion.VERSION2,
             client_id=client_id or f"xiangzhi-{uuid.uuid4().hex[:12]}",
             protocol=mqtt.MQTTv5 if self.v5 else mqtt.MQTTv311,
-            manual_ack=False,
-            **({} if self.v5 else {"clean_session": False}),
+            clean_session=None if self.v5 else False,  # MQTT 5 says it at connect time (clean_start)
         )
         if username:
             self.client.username_pw_set(username, password)

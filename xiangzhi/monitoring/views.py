@@ -18,7 +18,7 @@ from . import selectors, services
 from .choices import UNITS, PointKind
 from .filtersets import PointFilter
 from .forms import PointForm, PolicyForm, ReservoirForm
-from .models import DEFAULT_POLICIES
+from .models import DEFAULT_POLICIES, DeviceKey
 
 
 @requires(perms.VIEW)
@@ -200,6 +200,7 @@ def device_key(request, pk):
     shown in that answer only (never stored in a page that could be reloaded: `NoStoreMiddleware`)."""
     point = selectors.point_get(user=request.user, pk=pk, action=perms.CONFIGURE)
     secret = None
+    key: DeviceKey | None
     if request.method == "POST":
         key, secret = services.device_key_rotate(actor=request.user, point=point)
     else:

@@ -71,10 +71,11 @@ def gauge(admin_user, village_a):
 
 def test_readings_and_heartbeats_are_stored_and_bad_messages_counted(broker, gauge):
     root = f"xzt{uuid.uuid4().hex[:8]}"
-    subscriber = _subscriber(*broker, root)
+    host, port = broker
+    subscriber = _subscriber(host, port, root)
     base = f"{root}/{gauge.town_id}/{gauge.code}"
     reading = {"readings": [{"quantity": "water_level", "value": 312.5, "at": "2026-11-29T08:00:00+08:00"}]}
-    publisher = _publisher(*broker)
+    publisher = _publisher(host, port)
     try:
         _publish_all(
             publisher,
