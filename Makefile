@@ -19,8 +19,14 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_town
 	@echo "Serving http://127.0.0.1:8000 — log in as cadre1 / xiangzhi-demo"
-	@# the background worker (messages, scheduled jobs) runs beside the web server and stops with it
-	$(BIN)/python manage.py worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@# beside the web server, stopping with it: the background worker (messages, scheduled jobs) and the MQTT
+	@# subscriber — on the broker at 127.0.0.1:1883 when one answers (Mosquitto), else on an embedded one (amqtt)
+	@pids=""; trap 'kill $$pids 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py worker & pids="$$pids $$!"; \
+	if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 1883), 1)" 2>/dev/null; then \
+	  mqtt=5; else echo "No MQTT broker on 127.0.0.1:1883: starting the embedded one"; \
+	  $(BIN)/amqtt -c xiangzhi/config/amqtt.yaml >var/amqtt.log 2>&1 & pids="$$pids $$!"; mqtt=3.1.1; sleep 2; fi; \
+	$(BIN)/python manage.py mqtt_subscriber --protocol $$mqtt & pids="$$pids $$!"; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: $(BIN)/.installed

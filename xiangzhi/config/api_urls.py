@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("xiangzhi.accounts.api.urls")),
     path("areas/", include("xiangzhi.areas.api.urls")),
     path("registry/", include("xiangzhi.registry.api.urls")),
+    path("monitoring/", include("xiangzhi.monitoring.api.urls")),
 ]

@@ -67,3 +67,6 @@ register_model(
     ),
 )
 register_model(Snapshot, fields=("point", "taken_at", "size_bytes", "reason"))
+
+register_action("monitoring.device_key.create", _("made a device key for a point"))
+register_action("monitoring.device_key.rotate", _("replaced a point's device key"))

@@ -414,3 +414,47 @@ class Snapshot(TownScopedModel):
 
     def __str__(self):
         return f"{self.point_id} {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class DeviceKey(TownScopedModel):
+    """The key a device signs its messages with (HMAC-SHA256), one per point. The secret is kept encrypted: the
+    HMAC check needs it back; it is shown once, when made or rotated, and never again. Rotating replaces it."""
+
+    point = models.OneToOneField(
+        Point, on_delete=models.CASCADE, related_name="device_key", verbose_name=_("point")
+    )
+    key_id = models.CharField(_("device ID"), max_length=32, unique=True)
+    secret = EncryptedCharField(_("secret"))
+    created_at = models.DateTimeField(_("made"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("made by"),
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    objects = TownWideManager()  # type: ignore[misc]  # a subclass of the base manager
+    scope = Scope(town="town", village="point__village", device="point")
+
+    class Meta:
+        verbose_name = _("device key")
+        verbose_name_plural = _("device keys")
+
+    def __str__(self):
+        return self.key_id
+
+
+class IngestSignature(TownScopedModel):
+    """A signature already accepted, kept for the replay window: the same signed request sent again is refused,
+    whichever process it reaches (the unique index decides)."""
+
+    signature = models.CharField(max_length=64, unique=True)
+    at = models.DateTimeField(db_index=True)
+
+    scope = Scope(town="town", town_wide=True)
+
+    class Meta:
+        verbose_name = _("accepted signature")
+        verbose_name_plural = _("accepted signatures")

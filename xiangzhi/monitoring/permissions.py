@@ -34,6 +34,7 @@ CONFIGURE = register(
         "monitoring.Point",
         "monitoring.Reservoir",
         "monitoring.HealthPolicy",
+        "monitoring.DeviceKey",
         "areas.Village",
         settings.AUTH_USER_MODEL,
     ),

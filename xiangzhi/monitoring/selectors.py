@@ -13,7 +13,7 @@ from xiangzhi.areas.models import Village
 
 from . import permissions as perms
 from .choices import PointCategory, PointStatus
-from .models import Point, PointStatusChange, Reading, Reservoir, Snapshot
+from .models import DeviceKey, Point, PointStatusChange, Reading, Reservoir, Snapshot
 
 
 def points(*, user, action: str = perms.VIEW):
@@ -139,3 +139,13 @@ def health(*, user, village_id: int | None = None, kind: str | None = None, limi
         .order_by("created_at", "pk")[:limit]
     )
     return Health(overall, by_category, by_village, longest, never, timezone.now())
+
+
+def device_key(*, user, point: Point) -> DeviceKey | None:
+    """The point's device key (its ID and when it was last used; the secret is never read for a page)."""
+    return (
+        DeviceKey.objects.restrict(user, perms.CONFIGURE)
+        .filter(point_id=point.pk)
+        .only("key_id", "created_at", "last_used_at", "point_id")
+        .first()
+    )

@@ -33,3 +33,9 @@ def daily_summaries() -> None:
     """Each responsible person's summary, once a day from the summary hour (the outbox key keeps it once)."""
     for town in Town.objects.unrestricted("the summary goes out in every town"):
         services.daily_summaries_send(town=town)
+
+
+@periodic(every=datetime.timedelta(minutes=10))
+def signatures_purge() -> None:
+    """Forget accepted request signatures older than the replay window."""
+    services.signatures_purge()

@@ -18,7 +18,7 @@ from . import selectors, services
 from .choices import UNITS, PointKind
 from .filtersets import PointFilter
 from .forms import PointForm, PolicyForm, ReservoirForm
-from .models import DEFAULT_POLICIES
+from .models import DEFAULT_POLICIES, DeviceKey
 
 
 @requires(perms.VIEW)
@@ -192,3 +192,27 @@ def policies(request):
         messages.success(request, _("Saved."))
         return redirect("monitoring:policies")
     return render(request, "monitoring/policies.html", {"forms": forms})
+
+
+@requires(perms.CONFIGURE)
+def device_key(request, pk):
+    """How the point's device sends (topics, endpoint), and its key: made or replaced with a POST, the secret
+    shown in that answer only (never stored in a page that could be reloaded: `NoStoreMiddleware`)."""
+    point = selectors.point_get(user=request.user, pk=pk, action=perms.CONFIGURE)
+    secret = None
+    key: DeviceKey | None
+    if request.method == "POST":
+        key, secret = services.device_key_rotate(actor=request.user, point=point)
+    else:
+        key = selectors.device_key(user=request.user, point=point)
+    return render(
+        request,
+        "monitoring/device_key.html",
+        {
+            "point": point,
+            "key": key,
+            "secret": secret,
+            "topic": f"xiangzhi/{point.town_id}/{point.code}",
+            "endpoint": request.build_absolute_uri(reverse("api-monitoring-ingest")),
+        },
+    )

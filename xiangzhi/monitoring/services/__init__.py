@@ -1,6 +1,7 @@
 """The monitoring app's writes, by topic: the administrator's points and reservoirs (`points`), the health state
 machine (`health`), readings and their rollups (`readings`), the daily summary (`summary`)."""
 
+from .devices import device_key_rotate, signatures_purge
 from .health import (
     point_heartbeat,
     point_probe_result,
@@ -19,12 +20,13 @@ from .points import (
     snapshot_store,
     split_credentials,
 )
-from .readings import Value, readings_purge, readings_record, rollups_refresh
+from .readings import Value, readings_purge, readings_record, readings_record_many, rollups_refresh
 from .summary import daily_summaries_send
 
 __all__ = [
     "Value",
     "daily_summaries_send",
+    "device_key_rotate",
     "point_create",
     "point_heartbeat",
     "point_probe_result",
@@ -37,9 +39,11 @@ __all__ = [
     "policy_set",
     "readings_purge",
     "readings_record",
+    "readings_record_many",
     "reservoir_create",
     "reservoir_update",
     "rollups_refresh",
+    "signatures_purge",
     "snapshot_store",
     "split_credentials",
 ]

@@ -162,3 +162,17 @@ def readings_purge(*, now: datetime.datetime | None = None) -> int:
         .delete()
     )
     return deleted
+
+
+def readings_record_many(*, items: Iterable[tuple[Point, Value]], batch_size: int = 1000) -> int:
+    """`readings_record` for a batch across many points (an ingest batch): one INSERT per `batch_size` rows,
+    duplicates dropped. Returns how many were offered."""
+    rows = []
+    for point, v in items:
+        if v.quantity not in _QUANTITIES:
+            raise ValueError(f"unknown quantity {v.quantity!r}")
+        rows.append(
+            Reading(town_id=point.town_id, point_id=point.pk, quantity=v.quantity, at=v.at, value=v.value)
+        )
+    Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=batch_size)
+    return len(rows)

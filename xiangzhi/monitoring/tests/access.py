@@ -1,6 +1,6 @@
 """Monitoring's part of the project-wide tests (`xiangzhi/tests/access.py`)."""
 
-from xiangzhi.tests.access import Access, Scan, holders, page
+from xiangzhi.tests.access import Access, Scan, everyone, holders, page
 
 VIEW = holders("monitoring.view")
 CONFIGURE = holders("monitoring.configure")
@@ -16,6 +16,11 @@ TABLE: dict[str, Access] = {
     "monitoring:reservoir_create": page(CONFIGURE, form=True),
     "monitoring:reservoir_edit": page(CONFIGURE, pk="monitoring_reservoir", form=True),
     "monitoring:policies": page(CONFIGURE, form=True),
+    "monitoring:device_key": page(CONFIGURE, pk="monitoring_point", form=True),
+    # devices only, by signature: a person (signed in or not) is not a device — 401 without a signature
+    "api-monitoring-ingest": Access(
+        get=everyone(405, anonymous=405), post=everyone(401, anonymous=401), json=True
+    ),
 }
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60 + b"\xff\xd9"
