@@ -216,7 +216,16 @@ def parse_id(cell: Any) -> IdNumber | _Masked | None:
     if word.endswith(".0") and _DIGITS_ONLY.match(word[:-2]):
         raise _destroyed(word)
     if len(word) == 18 and _DIGITS_ONLY.match(word) and word.endswith("000"):
-        raise _destroyed(word)
+        # what Excel shows of a number of more than 15 digits; a real number ending in 000 (about one in a
+        # thousand) is refused too — never guessed — and entered on the household card instead
+        raise ValidationError(
+            _(
+                "The ID number %(value)s ends in 000, as a spreadsheet writes a number whose last digits it lost; "
+                "type it again as text from the ID card (if it really ends in 000, enter it on the household card)."
+            )
+            % {"value": word},
+            code="id_spreadsheet",
+        )
     return parse_id_number(word)
 
 
