@@ -239,3 +239,79 @@ def test_multi_packet_frames_carry_their_numbers():
     )
     frame = codec.decode_frame(raw)
     assert (frame.start, frame.packet_total, frame.packet_seq, frame.body) == (codec.SYN, 3, 2, b"abc")
+
+
+def test_keepalive_encoder_reproduces_published_frame():
+    body = codec.keepalive_body(serial=3, sent_at=at(2059, 10, 11, 15, 51, 11))
+    frame = codec.encode_frame(centre=1, station="0012345678", password=0x1234, function=0x2F, body=body)
+    assert frame.hex().upper() == PUBLISHED_2F
+
+
+HEAD = "0001260716083015"
+STATION = "F1F100610000014B"
+WHEN = "F0F02607160830"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("0001", "a body starts with 8"),
+        (HEAD + "F1F100610000014BF1F100610000024B", "several stations"),
+        (HEAD + STATION + "F4600102", "DRP before an observation time"),
+        (HEAD + STATION + WHEN + "F46001", "DRP cut short"),
+        (HEAD + STATION + WHEN + "04180000053923001012", "3 bytes of 4-byte values"),
+        (HEAD + STATION + WHEN + "39", "cut short"),
+        (HEAD + STATION + "F0F02613160830", "bad time"),
+    ],
+)
+def test_malformed_bodies(body, message):
+    with pytest.raises(codec.FrameError, match=message):
+        codec.decode_body(0x31, bytes.fromhex(body))
+
+
+def test_status_extended_and_opaque_elements():
+    body = HEAD + STATION + WHEN + "452000000005" + "FF01110012" + "F2F2414243"
+    report = codec.decode_body(0x32, bytes.fromhex(body))
+    # 45H ZT status bits kept as a number; FF01H a user-defined element read by its length; F2F2 manual data skipped
+    assert [(o.element, o.value) for o in report.observations] == [
+        ("45H", Decimal(5)),
+        ("FF01H", Decimal("1.2")),
+    ]
+
+
+def frame_with(**changes) -> bytes:
+    raw = bytearray(bytes.fromhex(PUBLISHED_32)[:-2])
+    for index, value in changes.items():
+        raw[int(index[1:])] = value
+    return bytes(raw) + codec.crc16(raw).to_bytes(2, "big")
+
+
+def test_malformed_frames():
+    with pytest.raises(codec.FrameError, match="where STX or SYN belongs"):
+        codec.decode_frame(frame_with(b13=0x55))
+    with pytest.raises(codec.FrameError, match="without its packet numbers"):
+        codec.decode_frame(frame_with(b11=0x00, b12=0x02, b13=codec.SYN))
+    syn = codec.encode_frame(
+        centre=1, station="0061000001", password=0, function=0x31, body=b"x", packet=(2, 3)
+    )
+    with pytest.raises(codec.FrameError, match="packet 3 of 2"):
+        codec.decode_frame(syn)
+    with pytest.raises(codec.FrameError, match="1 bytes after the frame"):
+        codec.decode_frame(bytes.fromhex(PUBLISHED_32) + b"\x00")
+    with pytest.raises(ValueError, match="5 bytes"):
+        codec.encode_frame(centre=1, station="0061", password=0, function=0x32, body=b"")
+    with pytest.raises(ValueError, match="4095"):
+        codec.encode_frame(centre=1, station="0061000001", password=0, function=0x32, body=bytes(4096))
+    with pytest.raises(ValueError, match="does not fit"):
+        codec.encode_number("123456", 4, 2)
+    with pytest.raises(ValueError, match="no negative"):
+        codec.encode_equal_interval_body(
+            serial=1,
+            sent_at=at(2026, 1, 1, 0, 0),
+            station="0061000001",
+            station_type=codec.StationType.RIVER,
+            observed_at=at(2026, 1, 1, 0, 0),
+            step_minutes=5,
+            element="Z",
+            values=["-1"],
+        )

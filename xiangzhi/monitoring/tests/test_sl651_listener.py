@@ -2,6 +2,8 @@
 
 import asyncio
 import datetime as dt
+import io
+import socket
 import threading
 import time
 from decimal import Decimal
@@ -274,3 +276,35 @@ def test_send_command_prints_a_frame_the_codec_reads(capsys):
         ("Z", Decimal("12.345")),
         ("VT", Decimal("12.60")),
     ]
+
+
+RECEIVED = MemoryHandler()
+
+
+def test_the_two_commands_end_to_end(settings, capsys):
+    # Given the listener command on a free port, storing into RECEIVED
+    settings.XIANGZHI_SL651_HANDLER = "xiangzhi.monitoring.tests.test_sl651_listener.RECEIVED"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = io.StringIO()
+    server = threading.Thread(
+        target=call_command,
+        args=["sl651_listener"],
+        kwargs={"host": "127.0.0.1", "port": port, "run_for": 3, "stats_every": 0.5, "stdout": out},
+    )
+    server.start()
+    # When a gauge's report is sent with the send command
+    for _ in range(50):
+        try:
+            call_command("sl651_send", port=port, station="0061000009", level=Decimal("3.210"), serial=77)
+            break
+        except ConnectionRefusedError:
+            time.sleep(0.05)
+    server.join()
+    # Then it was stored and confirmed, and the listener counted it
+    printed = capsys.readouterr().out
+    assert "confirmed serial 77, end 04H" in printed
+    assert RECEIVED.reports[-1][0] == "0061000009"
+    assert ("Z", Decimal("3.210")) in [(o.element, o.value) for o in RECEIVED.reports[-1][3]]
+    assert "'frames_ok': 1" in out.getvalue()

@@ -38,9 +38,22 @@ class Command(BaseCommand):
         )
         parser.add_argument("--workers", type=int, default=8, help="Threads writing to the database.")
         parser.add_argument("--stats-every", type=float, default=60.0)
+        parser.add_argument(
+            "--run-for", type=float, default=0.0, help="Stop after this many seconds (0: never)."
+        )
 
     def handle(
-        self, *, host, port, keep_online, idle_timeout, frame_timeout, workers, stats_every, **options
+        self,
+        *,
+        host,
+        port,
+        keep_online,
+        idle_timeout,
+        frame_timeout,
+        workers,
+        stats_every,
+        run_for,
+        **options,
     ):
         handler = import_string(getattr(settings, "XIANGZHI_SL651_HANDLER", DEFAULT_HANDLER))
         listener = Listener(
@@ -51,16 +64,20 @@ class Command(BaseCommand):
             workers=workers,
         )
         try:
-            asyncio.run(self.run(listener, host, port, stats_every))
+            asyncio.run(self.run(listener, host, port, stats_every, run_for))
         except KeyboardInterrupt:
             pass
         finally:
             self.stdout.write(f"sl651 frames: {dict(listener.stats)}")
 
-    async def run(self, listener: Listener, host: str, port: int, stats_every: float) -> None:
-        server = await listener.start(host, port)
+    async def run(self, listener: Listener, host: str, port: int, stats_every: float, run_for: float) -> None:
+        await listener.start(host, port)
         self.stdout.write(f"SL 651 listener on {host}:{listener.port}")
-        async with server:
-            while True:
-                await asyncio.sleep(stats_every)
+        loop = asyncio.get_running_loop()
+        stop_at = loop.time() + run_for if run_for else None
+        try:
+            while stop_at is None or loop.time() < stop_at:
+                await asyncio.sleep(min(stats_every, stop_at - loop.time()) if stop_at else stats_every)
                 logger.info("sl651 frames: %s", dict(listener.stats))
+        finally:
+            await listener.close()
