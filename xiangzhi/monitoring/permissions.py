@@ -1,0 +1,44 @@
+"""Who reads the monitoring network, who configures it, and what a device may write (its own point only)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from xiangzhi.core.permissions import Level, Role, register
+
+_T, _V, _G, _D = Level.TOWN, Level.VILLAGE, Level.GROUPS, Level.DEVICE
+
+_READ = (
+    "monitoring.Point",
+    "monitoring.Reservoir",
+    "monitoring.PointStatusChange",
+    "monitoring.Reading",
+    "monitoring.ReadingHourly",
+    "monitoring.ReadingDaily",
+    "monitoring.Snapshot",
+    "monitoring.HealthPolicy",
+    "areas.Village",
+)
+
+VIEW = register(
+    "monitoring.view",
+    _("read the monitoring points, their health, readings and snapshots"),
+    grants={Role.TOWN_ADMIN: _T, Role.DUTY: _T, Role.CADRE: _V, Role.GRID: _G},
+    models=_READ,
+)
+CONFIGURE = register(
+    "monitoring.configure",
+    _("add and edit monitoring points, reservoirs and health policies"),
+    grants={Role.TOWN_ADMIN: _T},
+    models=("monitoring.Point", "monitoring.Reservoir", "monitoring.HealthPolicy", "areas.Village"),
+)
+SNAPSHOT = register(
+    "monitoring.snapshot",
+    _("grab a snapshot from a camera"),
+    grants={Role.TOWN_ADMIN: _T, Role.DUTY: _T, Role.CADRE: _V},
+    models=("monitoring.Point", "monitoring.Snapshot"),
+)
+INGEST = register(
+    "monitoring.ingest",
+    _("send heartbeats and readings for its own point"),
+    grants={Role.DEVICE: _D},
+    models=("monitoring.Point", "monitoring.Reading", "monitoring.PointStatusChange", "monitoring.Snapshot"),
+)
