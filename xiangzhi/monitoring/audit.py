@@ -67,3 +67,6 @@ register_model(
     ),
 )
 register_model(Snapshot, fields=("point", "taken_at", "size_bytes", "reason"))
+
+# gauges speaking SL 651-2014 (services/sl651.py)
+register_action("monitoring.point.sl651_address_set", _("set a gauge's SL 651 station address"))

@@ -36,6 +36,14 @@ logger = logging.getLogger("xiangzhi.sl651")
 Handler = Callable[[str, int, "dt.datetime | None", list[Observation]], None]
 
 
+class Refused(Exception):
+    """A handler's refusal of a good report (a station no point has): counted under `reason`, not confirmed."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
 class FrameBuffer:
     """Cuts frames out of a byte stream; `feed()` returns good frames and the reasons of bad ones, in order."""
 
@@ -198,6 +206,10 @@ class Listener:
             await loop.run_in_executor(
                 self.executor, self.handler, station, frame.function, report.observed_at, observations
             )
+        except Refused as exc:
+            self.stats[f"refused_{exc.reason}"] += 1
+            logger.warning("sl651 %s: report of %s refused, %s", peer, station, exc)
+            return None
         except Exception:
             # not confirmed: the gauge sends it again
             self.stats["handler_errors"] += 1

@@ -16,7 +16,7 @@ from xiangzhi.monitoring.sl651.listener import Listener
 
 logger = logging.getLogger("xiangzhi.sl651")
 
-DEFAULT_HANDLER = "xiangzhi.monitoring.sl651.handlers.log_observations"
+DEFAULT_HANDLER = "xiangzhi.monitoring.sl651.handlers.store_observations"
 
 
 class Command(BaseCommand):
