@@ -135,3 +135,17 @@ def test_a_frame_sent_over_tcp_becomes_the_gauges_reading(admin_user, village_a)
     services.rollups_refresh(since=now - dt.timedelta(hours=1))
     hourly = ReadingHourly.objects.unrestricted("test").get(point=point, quantity=Quantity.WATER_LEVEL)
     assert hourly.last == 315.42
+
+
+def test_the_demo_gives_its_gauges_addresses(admin_user, town, gauge):
+    from xiangzhi.monitoring.sl651.demo import demo_addresses
+
+    level = PointFactory.create(
+        actor=admin_user, kind=PointKind.WATER_LEVEL, code="SW-01"
+    )  # 0061000001 is taken
+    rain = PointFactory.create(actor=admin_user, kind=PointKind.RAIN, code="YL-02")
+    camera = PointFactory.create(actor=admin_user, kind=PointKind.CAMERA, code="CAM-0001")
+    lines = demo_addresses(town=town, admin=admin_user, rng=None)
+    got = {p.code: p.sl651_address for p in Point.objects.unrestricted("test").filter(town=town)}
+    assert (got[level.code], got[rain.code], got[camera.code]) == ("", "0062000002", "")
+    assert "sl651_send --station 0062000002" in lines[0]
