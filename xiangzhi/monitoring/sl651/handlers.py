@@ -2,7 +2,8 @@
 
 `store_observations`, the default, finds the point whose `sl651_address` is the station's, marks it alive and
 stores its values as readings through `services.readings_record` (a value already stored for the same quantity
-and time is dropped — a gauge resending an unconfirmed report). It runs in the listener's thread pool.
+and time is dropped — a gauge resending an unconfirmed report), then refreshes that gauge's rollups for the hours
+it touched. It runs in the listener's thread pool.
 
 Which SL 651 elements become which readings (appendix C of the standard):
 
@@ -47,8 +48,7 @@ LEVELS = {
 }
 WATER_LEVEL = ("Z", "ZU")  # the first one a report has
 RAINFALL = ("DRP", "PN05", "P1")  # the finest period a report has
-# the rollup job recomputes the last two hours; older values (a gauge catching up) get their buckets refreshed here
-ROLLUP_WINDOW = dt.timedelta(hours=2)
+HOUR = dt.timedelta(hours=1)
 
 
 def readings_from(observations: Iterable[Observation]) -> list[Value]:
@@ -93,8 +93,13 @@ def store_observations(
                 point=point, at=now, source=TransitionReason.HEARTBEAT, detail=f"SL 651 {function:02X}H"
             )
             readings_record(point=point, values=values)
-        if values and min(v.at for v in values) < now - ROLLUP_WINDOW:
-            rollups_refresh(since=min(v.at for v in values), until=now, point_ids=[point.pk])
+        if values:
+            # this gauge's hours now, not at the next rollup job: the chart shows what was just sent, and a
+            # report older than the job's two-hour window (a gauge catching up) is folded in at all
+            since = min(v.at for v in values)
+            rollups_refresh(
+                since=since, until=max(now, max(v.at for v in values)) + HOUR, point_ids=[point.pk]
+            )
     finally:
         close_old_connections()
 

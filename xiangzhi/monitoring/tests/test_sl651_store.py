@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from xiangzhi.core.exceptions import NotInScope
 from xiangzhi.core.models import AuditEntry
-from xiangzhi.monitoring import services
+from xiangzhi.monitoring import selectors, services
 from xiangzhi.monitoring.choices import PointKind, PointStatus, Quantity
 from xiangzhi.monitoring.models import Point, Reading, ReadingHourly
 from xiangzhi.monitoring.sl651 import codec
@@ -132,9 +132,11 @@ def test_a_frame_sent_over_tcp_becomes_the_gauges_reading(admin_user, village_a)
         (Quantity.RAINFALL, now, 3.5),
         (Quantity.WATER_LEVEL, now, 315.42),
     ]
-    services.rollups_refresh(since=now - dt.timedelta(hours=1))
+    # the card's latest readings and the hourly rollup the chart reads hold it at once
+    latest = selectors.latest_readings(user=admin_user, point=point)
+    assert (Quantity.WATER_LEVEL, 315.42) in [(r.quantity, r.value) for r in latest]
     hourly = ReadingHourly.objects.unrestricted("test").get(point=point, quantity=Quantity.WATER_LEVEL)
-    assert hourly.last == 315.42
+    assert (hourly.count, hourly.last) == (1, 315.42)
 
 
 def test_the_demo_gives_its_gauges_addresses(admin_user, town, gauge):
