@@ -26,7 +26,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
-from django.db import close_old_connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ..choices import Quantity, TransitionReason
@@ -69,6 +69,15 @@ def readings_from(observations: Iterable[Observation]) -> list[Value]:
     return values
 
 
+def _fresh_connection() -> None:
+    """Each report on a connection of its own, closed after it, as a request's end would: the listener's threads
+    outlive any CONN_MAX_AGE and would otherwise hold sessions open after the listener stops. A gauge reports every
+    few minutes, so a connect per report costs nothing that matters. Not inside a caller's transaction (a test's,
+    or a handler composed into another)."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 def point_for(address: str) -> Point:
     point = (
         Point.objects.unrestricted("the SL 651 listener knows only a station address, unique across towns")
@@ -83,7 +92,7 @@ def point_for(address: str) -> Point:
 def store_observations(
     station: str, function: int, observed_at: dt.datetime | None, observations: list[Observation]
 ) -> None:
-    close_old_connections()  # a long-running thread: drop a connection the database has closed
+    _fresh_connection()
     try:
         point = point_for(station)
         values = readings_from(observations)
@@ -101,7 +110,7 @@ def store_observations(
                 since=since, until=max(now, max(v.at for v in values)) + HOUR, point_ids=[point.pk]
             )
     finally:
-        close_old_connections()
+        _fresh_connection()
 
 
 def log_observations(
