@@ -181,12 +181,24 @@ class Report:
 # --- CRC and BCD ---------------------------------------------------------------------------------------------
 
 
-def crc16(data: bytes | bytearray | memoryview) -> int:
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte
+def _crc_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte
         for _ in range(8):
             crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        table.append(crc)
+    return tuple(table)
+
+
+_CRC_TABLE = _crc_table()
+
+
+def crc16(data: bytes | bytearray | memoryview) -> int:
+    """CRC-16 (X^16+X^15+X^2+1, reflected 0xA001, init 0xFFFF), a byte at a time from a table."""
+    crc = 0xFFFF
+    for byte in data:
+        crc = (crc >> 8) ^ _CRC_TABLE[(crc ^ byte) & 0xFF]
     return crc
 
 
