@@ -70,3 +70,5 @@ register_model(Snapshot, fields=("point", "taken_at", "size_bytes", "reason"))
 
 register_action("monitoring.device_key.create", _("made a device key for a point"))
 register_action("monitoring.device_key.rotate", _("replaced a point's device key"))
+# gauges speaking SL 651-2014 (services/sl651.py)
+register_action("monitoring.point.sl651_address_set", _("set a gauge's SL 651 station address"))

@@ -159,6 +159,9 @@ class Point(TownScopedModel):
     responsible_name = models.CharField(_("responsible person"), max_length=60, blank=True)
     responsible_phone = EncryptedCharField(_("responsible person's phone"), blank=True, default="")
     notes = models.TextField(_("notes"), blank=True)
+    # a water-level or rain gauge speaking SL 651-2014: its 5-byte station address as 10 hex digits (§6.2.3.2),
+    # unique across towns because the listener knows only the address (set by `point_sl651_address_set`)
+    sl651_address = models.CharField(_("SL 651 station address"), max_length=10, blank=True, default="")
 
     # health, kept by services.point_heartbeat / point_probe_result / points_sweep
     status = models.CharField(
@@ -179,7 +182,12 @@ class Point(TownScopedModel):
         verbose_name = _("monitoring point (监测点位)")
         verbose_name_plural = _("monitoring points")
         ordering = ["code", "id"]
-        constraints = [models.UniqueConstraint(fields=["town", "code"], name="point_code_per_town")]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "code"], name="point_code_per_town"),
+            models.UniqueConstraint(
+                fields=["sl651_address"], condition=~Q(sl651_address=""), name="point_sl651_address_unique"
+            ),
+        ]
         indexes = [
             models.Index(fields=["town", "status", "kind"], name="point_town_status_kind"),
             models.Index(fields=["town", "category"], name="point_town_category"),

@@ -71,3 +71,12 @@ def _demo(**kwargs):
 
 
 register_demo_step(_demo)
+
+
+def _demo_sl651(**kwargs):
+    from .sl651.demo import demo_addresses
+
+    return demo_addresses(**kwargs)
+
+
+register_demo_step(_demo_sl651)  # after the points exist: their SL 651 station addresses

@@ -1,5 +1,6 @@
 """The monitoring app's writes, by topic: the administrator's points and reservoirs (`points`), the health state
-machine (`health`), readings and their rollups (`readings`), the daily summary (`summary`)."""
+machine (`health`), readings and their rollups (`readings`), the daily summary (`summary`), SL 651 gauges'
+addresses (`sl651`)."""
 
 from .devices import device_key_rotate, signatures_purge
 from .health import (
@@ -21,6 +22,7 @@ from .points import (
     split_credentials,
 )
 from .readings import Value, readings_purge, readings_record, readings_record_many, rollups_refresh
+from .sl651 import point_sl651_address_set
 from .summary import daily_summaries_send
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "point_create",
     "point_heartbeat",
     "point_probe_result",
+    "point_sl651_address_set",
     "point_status_set",
     "point_update",
     "points_seen",
