@@ -164,6 +164,9 @@ def _run(requests: Iterable[dict[str, Any]], concurrency: int) -> Iterator[tuple
     finally:
         for c in children:
             c.kill()
+        for c in children:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                c.proc.wait(5)
 
 
 def probe_many(

@@ -147,7 +147,7 @@ class _Connection:
                 if camera is None:
                     self._reply(headers, 404, "Not Found")
                 elif camera.mode == WEDGED:
-                    await asyncio.Event().wait()  # read, never answer, never close
+                    await self.server.forever.wait()  # read, never answer, never close
                 elif camera.mode == GARBAGE:
                     self.writer.write(random.Random(len(url)).randbytes(2048))
                     await self.writer.drain()
@@ -169,18 +169,14 @@ class _Connection:
 
     async def _read_request(self):
         while True:
-            first = await self.reader.readline()
-            if not first:
+            lead = await self.reader.read(1)
+            if not lead:
                 return None
-            if first.startswith(b"$"):  # an interleaved RTCP report from the client: skip it
-                rest = first[1:]
-                while len(rest) < 3:
-                    rest += await self.reader.readexactly(3 - len(rest))
-                length = struct.unpack("!H", rest[1:3])[0]
-                remaining = length - (len(rest) - 3)
-                if remaining > 0:
-                    await self.reader.readexactly(remaining)
+            if lead == b"$":  # an interleaved RTCP report from the client: skip it, byte-exact
+                _channel, length = struct.unpack("!BH", await self.reader.readexactly(3))
+                await self.reader.readexactly(length)
                 continue
+            first = lead + await self.reader.readline()
             if first.strip():
                 break
         method, url, _version = first.decode("latin-1").split(" ", 2)
@@ -238,8 +234,10 @@ class _Connection:
         ssrc = random.getrandbits(32)
         seq, started, tick = 0, time.monotonic(), 90000 // stream.fps
         n = 0
-        while True:
+        while not self.writer.is_closing():
             for payloads in stream.frames:
+                if self.writer.is_closing():  # the client hung up: stop, don't write into the void
+                    return
                 for i, payload in enumerate(payloads):
                     marker = 0x80 if i == len(payloads) - 1 else 0
                     rtp = struct.pack(
@@ -294,6 +292,7 @@ class FakeCameraServer:
         return None
 
     async def serve(self) -> None:
+        self.forever = asyncio.Event()  # held here: a task waiting on an event nobody holds is collected
         for port in self.cameras:
             server = await asyncio.start_server(
                 functools.partial(self._client, port), self.host, port, reuse_address=True, backlog=1024
