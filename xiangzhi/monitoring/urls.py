@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "monitoring"
-urlpatterns: list = []
+urlpatterns = [
+    path("health/", views.health, name="health"),
+    path("points/", views.point_list, name="points"),
+    path("points/new/", views.point_create, name="point_create"),
+    path("points/<int:pk>/", views.point_detail, name="point"),
+    path("points/<int:pk>/edit/", views.point_edit, name="point_edit"),
+    path("snapshots/<int:pk>/", views.snapshot_image, name="snapshot"),
+    path("reservoirs/", views.reservoir_list, name="reservoirs"),
+    path("reservoirs/new/", views.reservoir_create, name="reservoir_create"),
+    path("reservoirs/<int:pk>/edit/", views.reservoir_edit, name="reservoir_edit"),
+    path("policies/", views.policies, name="policies"),
+]

@@ -1,0 +1,58 @@
+"""Monitoring's part of the project-wide tests (`xiangzhi/tests/access.py`)."""
+
+from xiangzhi.tests.access import Access, Scan, holders, page
+
+VIEW = holders("monitoring.view")
+CONFIGURE = holders("monitoring.configure")
+
+TABLE: dict[str, Access] = {
+    "monitoring:health": page(VIEW),
+    "monitoring:points": page(VIEW),
+    "monitoring:point": page(VIEW, pk="monitoring_point"),
+    "monitoring:point_create": page(CONFIGURE, form=True),
+    "monitoring:point_edit": page(CONFIGURE, pk="monitoring_point", form=True),
+    "monitoring:snapshot": page(VIEW, pk="monitoring_snapshot"),
+    "monitoring:reservoirs": page(VIEW),
+    "monitoring:reservoir_create": page(CONFIGURE, form=True),
+    "monitoring:reservoir_edit": page(CONFIGURE, pk="monitoring_reservoir", form=True),
+    "monitoring:policies": page(CONFIGURE, form=True),
+}
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60 + b"\xff\xd9"
+
+
+def in_scope(request) -> dict:
+    from xiangzhi.monitoring import services
+
+    from .factories import PointFactory, ReservoirFactory
+
+    admin = request.getfixturevalue("admin_user")
+    village = request.getfixturevalue("village_a")
+    reservoir = ReservoirFactory.create(actor=admin, village=village, code="SK-A", name="玉峰水库")
+    point = PointFactory.create(
+        actor=admin,
+        village=village,
+        code="CAM-A-001",
+        name="玉峰水库大坝",
+        reservoir=reservoir,
+        stream_main_url="rtsp://admin:Secret-pw1@192.168.1.64:554/Streaming/Channels/101",
+        responsible_name="王师傅",
+        responsible_phone="13800138000",
+    )
+    shot = services.snapshot_store(actor=admin, point=point, image=JPEG)
+    return {"monitoring_point": point, "monitoring_reservoir": reservoir, "monitoring_snapshot": shot}
+
+
+def scanned_urls(objects) -> list[Scan]:
+    point = objects["monitoring_point"]
+    return [
+        Scan("/monitoring/health/"),
+        Scan("/monitoring/points/"),
+        Scan(f"/monitoring/points/{point.pk}/"),
+        Scan(f"/monitoring/points/{point.pk}/edit/"),
+        Scan("/monitoring/reservoirs/"),
+    ]
+
+
+def personal_numbers() -> set[str]:
+    return {"13800138000"}
