@@ -198,6 +198,17 @@ def snapshot(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = 500_00
     return base64.b64decode(answer["jpeg"])
 
 
+def jpeg_size(jpeg: bytes) -> tuple[int | None, int | None]:
+    """(width, height) from a JPEG's start-of-frame marker; (None, None) when there is none."""
+    i = 2
+    while i + 9 <= len(jpeg) and jpeg[i] == 0xFF:
+        marker, length = jpeg[i + 1], int.from_bytes(jpeg[i + 2 : i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return int.from_bytes(jpeg[i + 7 : i + 9], "big"), int.from_bytes(jpeg[i + 5 : i + 7], "big")
+        i += 2 + length
+    return None, None
+
+
 # ------------------------------------------------------------------------------------------------ the child
 
 

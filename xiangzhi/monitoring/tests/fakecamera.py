@@ -24,6 +24,7 @@ import base64
 import contextlib
 import dataclasses
 import functools
+import logging
 import os
 import random
 import socket
@@ -359,6 +360,7 @@ def main() -> None:
             print("\n".join(lines), flush=True)
         await asyncio.Event().wait()
 
+    logging.getLogger("asyncio").setLevel(logging.ERROR)  # clients hanging up mid-frame is their right
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
 
