@@ -8,8 +8,9 @@ wedged ones accepting the connection and never answering — then probes them al
 
 - **xiangzhi**: `xiangzhi.monitoring.probing.probe_many` (PyAV in a prober process, `--concurrency` probes at once,
   each under `--timeout`);
-- **the peer**: what one would write first — one `ffprobe` process per camera, as many at once, killed at the
-  timeout (a thread pool of `subprocess.run`).
+- **the peer**: what one would write first — one `ffprobe` process per camera, `--peer-concurrency` at once,
+  killed at the timeout (a thread pool of `subprocess.run`). At 200 at once it finds no camera up on 2 cores:
+  each process spends ~0.1 s of CPU loading FFmpeg's libraries, so every probe reaches its timeout first.
 
 For each it records the wall time, the CPU used by the prober (this process and its children) and by the fake
 cameras, and whether every good camera was found up and every wedged one down. Writes bench/results/probe.json.
@@ -159,6 +160,12 @@ def main() -> None:
     parser.add_argument("--wedged", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument(
+        "--peer-concurrency",
+        type=int,
+        default=16,
+        help="ffprobe processes at once (200 starve 2 cores: none answers)",
+    )
     parser.add_argument("--no-peer", action="store_true", help="skip the ffprobe-per-camera run")
     parser.add_argument("--out", default=str(RESULTS / "probe.json"))
     args = parser.parse_args()
@@ -187,7 +194,13 @@ def main() -> None:
             )
             if not args.no_peer:
                 results["ffprobe_per_camera"] = measure(
-                    "ffprobe per camera", run_ffprobe, cameras, server, args.concurrency, args.timeout, log
+                    "ffprobe per camera",
+                    run_ffprobe,
+                    cameras,
+                    server,
+                    args.peer_concurrency,
+                    args.timeout,
+                    log,
                 )
         finally:
             server.kill()
