@@ -12,7 +12,9 @@ TABLE: dict[str, Access] = {
     "monitoring:point": page(VIEW, pk="monitoring_point"),
     "monitoring:point_create": page(CONFIGURE, form=True),
     "monitoring:point_edit": page(CONFIGURE, pk="monitoring_point", form=True),
-    "monitoring:point_snapshot": page_post_only(SNAPSHOT, 302, pk="monitoring_point"),
+    "monitoring:point_snapshot": page_post_only(
+        SNAPSHOT, (302, "/monitoring/points/"), pk="monitoring_point"
+    ),
     "monitoring:snapshot": page(VIEW, pk="monitoring_snapshot"),
     "monitoring:reservoirs": page(VIEW),
     "monitoring:reservoir_create": page(CONFIGURE, form=True),
