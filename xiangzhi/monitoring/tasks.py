@@ -1,4 +1,4 @@
-"""The monitoring network's scheduled jobs: the health sweep, the rollups, raw-data retention, the daily summary."""
+"""The monitoring network's scheduled jobs: the health sweep, the camera probes, the rollups, raw-data retention, the daily summary."""
 
 import datetime
 
@@ -14,6 +14,12 @@ from . import services
 def health_sweep() -> None:
     """Points silent past their kind's policy go offline (every town, a few statements)."""
     services.points_sweep()
+
+
+@periodic(every=datetime.timedelta(seconds=30))
+def cameras_probe() -> None:
+    """The cameras whose probe interval has passed (per kind's policy), probed at once over RTSP."""
+    services.points_probe()
 
 
 @periodic(every=datetime.timedelta(minutes=5))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("points/<int:pk>/", views.point_detail, name="point"),
     path("points/<int:pk>/edit/", views.point_edit, name="point_edit"),
     path("points/<int:pk>/device-key/", views.device_key, name="device_key"),
+    path("points/<int:pk>/snapshot/", views.point_snapshot, name="point_snapshot"),
     path("snapshots/<int:pk>/", views.snapshot_image, name="snapshot"),
     path("reservoirs/", views.reservoir_list, name="reservoirs"),
     path("reservoirs/new/", views.reservoir_create, name="reservoir_create"),

@@ -3,11 +3,13 @@ with its filters, a point's page (its fields, status history, latest readings an
 administrator's forms for points, reservoirs and health policies."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from xiangzhi.areas.filtersets import AreaFilter
 from xiangzhi.areas.selectors import villages_for
@@ -72,8 +74,23 @@ def point_detail(request, pk):
             "snapshot": selectors.latest_snapshot(user=request.user, point=point),
             "policy": services.policy_for(point),
             "can_configure": request.user.can(perms.CONFIGURE),
+            "can_snapshot": point.has_stream and request.user.can(perms.SNAPSHOT),
         },
     )
+
+
+@requires(perms.SNAPSHOT)
+@require_POST
+def point_snapshot(request, pk):
+    """Grab a frame from the camera now (a few seconds at most); the point's page then shows it."""
+    point = selectors.point_get(user=request.user, pk=pk, action=perms.SNAPSHOT)
+    try:
+        services.point_snapshot_take(actor=request.user, point=point)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Snapshot taken."))
+    return redirect("monitoring:point", pk=point.pk)
 
 
 @requires(perms.VIEW)

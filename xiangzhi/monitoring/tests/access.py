@@ -1,9 +1,10 @@
 """Monitoring's part of the project-wide tests (`xiangzhi/tests/access.py`)."""
 
-from xiangzhi.tests.access import Access, Scan, everyone, holders, page
+from xiangzhi.tests.access import Access, Scan, everyone, holders, page, page_post_only
 
 VIEW = holders("monitoring.view")
 CONFIGURE = holders("monitoring.configure")
+SNAPSHOT = holders("monitoring.snapshot")
 
 TABLE: dict[str, Access] = {
     "monitoring:health": page(VIEW),
@@ -11,6 +12,9 @@ TABLE: dict[str, Access] = {
     "monitoring:point": page(VIEW, pk="monitoring_point"),
     "monitoring:point_create": page(CONFIGURE, form=True),
     "monitoring:point_edit": page(CONFIGURE, pk="monitoring_point", form=True),
+    "monitoring:point_snapshot": page_post_only(
+        SNAPSHOT, (302, "/monitoring/points/"), pk="monitoring_point"
+    ),
     "monitoring:snapshot": page(VIEW, pk="monitoring_snapshot"),
     "monitoring:reservoirs": page(VIEW),
     "monitoring:reservoir_create": page(CONFIGURE, form=True),
@@ -27,7 +31,7 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60 + b"\xff\xd9"
 
 
 def in_scope(request) -> dict:
-    from xiangzhi.monitoring import services
+    from xiangzhi.monitoring import probing, services
 
     from .factories import PointFactory, ReservoirFactory
 
@@ -45,6 +49,8 @@ def in_scope(request) -> dict:
         responsible_phone="13800138000",
     )
     shot = services.snapshot_store(actor=admin, point=point, image=JPEG)
+    # the snapshot button's camera is on no network here: it gives the same frame at once
+    request.getfixturevalue("monkeypatch").setattr(probing, "snapshot", lambda *args, **kwargs: JPEG)
     return {"monitoring_point": point, "monitoring_reservoir": reservoir, "monitoring_snapshot": shot}
 
 
