@@ -294,6 +294,15 @@ def _read_row(source: SourceRow, existing: Existing, out: _Reporter) -> PersonRo
         else:
             person.notes = notes
     if isinstance(person.id, IdNumber):
+        if norm.ends_like_destroyed(person.id.number):
+            out.warning(
+                person,
+                "id_number",
+                _(
+                    "The ID number ends in 000, as one a spreadsheet cut short would; its check character is right."
+                ),
+                _("kept: compare it with the ID card"),
+            )
         if person.birth_date and person.birth_date != person.id.birth_date:
             out.warning(
                 person,

@@ -216,17 +216,19 @@ def parse_id(cell: Any) -> IdNumber | _Masked | None:
     if word.endswith(".0") and _DIGITS_ONLY.match(word[:-2]):
         raise _destroyed(word)
     if len(word) == 18 and _DIGITS_ONLY.match(word) and word.endswith("000"):
-        # what Excel shows of a number of more than 15 digits; a real number ending in 000 (about one in a
-        # thousand) is refused too — never guessed — and entered on the household card instead
-        raise ValidationError(
-            _(
-                "The ID number %(value)s ends in 000, as a spreadsheet writes a number whose last digits it lost; "
-                "type it again as text from the ID card (if it really ends in 000, enter it on the household card)."
-            )
-            % {"value": word},
-            code="id_spreadsheet",
-        )
+        # what a spreadsheet shows of a number of more than 15 digits — unless its check character is right, as
+        # it is for a real number ending in 000 (about one in a thousand), typed as text: then it is kept, and
+        # the importer warns (`ends_like_destroyed`)
+        try:
+            return parse_id_number(word)
+        except ValidationError:
+            raise _destroyed(word) from None
     return parse_id_number(word)
+
+
+def ends_like_destroyed(number: str) -> bool:
+    """An 18-digit number ending in 000: kept when its check character is right, but worth a look."""
+    return len(number) == 18 and number.endswith("000")
 
 
 def _float_text(value: float) -> str:
