@@ -61,7 +61,7 @@ def _offline_count(*, user, village_id=None, group_id=None) -> int:
     return qs.filter(village_id=village_id).count() if village_id else qs.count()
 
 
-register_tile(_("Points offline"), "monitoring:health", action=VIEW, count=_offline_count)
+register_tile(_("Points offline"), "monitoring:offline", action=VIEW, count=_offline_count)
 
 
 def _demo(**kwargs):

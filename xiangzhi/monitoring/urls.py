@@ -6,6 +6,7 @@ app_name = "monitoring"
 urlpatterns = [
     path("health/", views.health, name="health"),
     path("points/", views.point_list, name="points"),
+    path("points/offline/", views.point_list, {"status": "offline"}, name="offline"),
     path("points/new/", views.point_create, name="point_create"),
     path("points/<int:pk>/", views.point_detail, name="point"),
     path("points/<int:pk>/edit/", views.point_edit, name="point_edit"),

@@ -42,8 +42,11 @@ def health(request):
 
 
 @requires(perms.VIEW)
-def point_list(request):
-    filters = PointFilter(request.GET, queryset=selectors.points(user=request.user), request=request)
+def point_list(request, status=None):
+    data = request.GET.copy()
+    if status:  # the dashboard's tile: the points offline in its area
+        data["status"] = status
+    filters = PointFilter(data, queryset=selectors.points(user=request.user), request=request)
     qs = filters.qs.order_by("code", "pk")
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
     query = request.GET.copy()

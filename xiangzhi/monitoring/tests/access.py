@@ -9,6 +9,7 @@ SNAPSHOT = holders("monitoring.snapshot")
 TABLE: dict[str, Access] = {
     "monitoring:health": page(VIEW),
     "monitoring:points": page(VIEW),
+    "monitoring:offline": page(VIEW),
     "monitoring:point": page(VIEW, pk="monitoring_point"),
     "monitoring:point_create": page(CONFIGURE, form=True),
     "monitoring:point_edit": page(CONFIGURE, pk="monitoring_point", form=True),
