@@ -303,21 +303,6 @@ def stage_ours(db: str, result: dict) -> None:
         result["ours"] = {"skipped": "the import engine's reader is not merged into this branch yet"}
         log(f"{db}: our import skipped (engine not merged)")
         return
-    from django.db import connection
-
-    from xiangzhi.imports import services as jobs
-
-    if connection.vendor == "postgresql":
-        # TODO(imports): on PostgreSQL the engine's progress writes the job's row from a second connection while
-        # the commit's transaction holds that row (it set `committed_at`): the second connection waits for the
-        # first, which waits for it — the commit never ends. Until the engine is fixed the bench writes progress
-        # in the commit's own transaction, as on SQLite.
-        keep = jobs._Progress.__init__
-
-        def same_connection(self, job_id, *, side):
-            keep(self, job_id, side=False)
-
-        jobs._Progress.__init__ = same_connection  # type: ignore[method-assign]
     call_command("migrate", verbosity=0)
     _town, admin = target_town(WORK / f"setup-{db}.json")
     first = import_town(db, actor=admin, commit=True)

@@ -314,6 +314,9 @@ class _Progress:
         self.connection = None
         if side and connection.vendor == "postgresql":
             self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            with self.connection.cursor() as cursor:
+                # never wait on the commit's own locks: a progress write that cannot go through fails at once
+                cursor.execute("SET lock_timeout = '5s'")
         self.side = side
 
     def __call__(self, done: int) -> None:
@@ -427,15 +430,18 @@ def run_commit(*, job_id: int) -> None:
     actor = job.committed_by
     log = reading.ReadLog()
     progress = _Progress(job.pk, side=True)
+    # the claim commits on its own: held inside the commit's transaction, the job's row would stay locked until
+    # the end, and on PostgreSQL the progress written through a connection of its own would wait on it for ever
+    claimed = (
+        ImportJob.objects.unrestricted("the worker claims the job it runs")
+        .filter(pk=job_id, state=State.COMMITTING, committed_at__isnull=True)
+        .update(committed_at=timezone.now())
+    )
+    if not claimed:
+        progress.close()
+        return  # another worker holds or finished it
     try:
         with transaction.atomic():
-            claimed = (
-                ImportJob.objects.unrestricted("the worker claims the job it runs")
-                .filter(pk=job_id, state=State.COMMITTING, committed_at__isnull=True)
-                .update(committed_at=timezone.now())
-            )
-            if not claimed:
-                return  # another worker holds or finished it
             with local_copy(job) as path:
                 report = importer.commit(
                     actor=actor,
@@ -451,6 +457,9 @@ def run_commit(*, job_id: int) -> None:
             audit_record(actor=actor, action="imports.job.commit", target=job, after={"counts": job.counts})
     except Exception as exc:
         logger.exception("import %s: the commit failed and was rolled back", job_id)
+        ImportJob.objects.unrestricted("the failed commit's claim is let go").filter(pk=job_id).update(
+            committed_at=None
+        )
         _fail(job_id, _failure_reason(exc), actor)
     finally:
         progress.close()

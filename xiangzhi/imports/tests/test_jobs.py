@@ -227,3 +227,20 @@ def test_report_cells_are_neutralised():
         5,
     ]
     assert CONTACTS.kind == "tests.contacts"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_commit_on_postgresql_writes_its_progress_beside_it(admin_user, village_b, monkeypatch):
+    # the progress goes through a connection of its own while the commit's transaction runs: it must never wait
+    # on a lock that transaction holds (the job's row), or the commit would never end
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite writes the progress at the end, in the commit's transaction")
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 1)
+    job = _checked(admin_user, groups_job(admin_user, village_b))
+    services.job_commit(actor=admin_user, job=job)
+    run_tasks()
+    job.refresh_from_db()
+    assert job.state == State.COMMITTED, job.reason
+    assert job.rows_done == 3
