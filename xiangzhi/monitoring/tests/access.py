@@ -1,0 +1,46 @@
+"""Monitoring's part of the project-wide tests (`xiangzhi/tests/access.py`)."""
+
+from xiangzhi.tests.access import Access, Scan, holders, page
+
+VIEW = holders("monitoring.view")
+
+TABLE: dict[str, Access] = {
+    "monitoring:map": page(VIEW),
+    "monitoring:map_points": page(VIEW),
+    "monitoring:map_card": page(VIEW, pk="monitoring_point"),
+    "monitoring:point_series": page(VIEW, pk="monitoring_point"),
+}
+
+
+def in_scope(request) -> dict:
+    from .factories import PointFactory, ReservoirFactory
+
+    admin = request.getfixturevalue("admin_user")
+    village = request.getfixturevalue("village_a")
+    reservoir = ReservoirFactory.create(actor=admin, village=village, code="SK-A", name="玉峰水库")
+    point = PointFactory.create(
+        actor=admin,
+        village=village,
+        code="CAM-A-001",
+        name="玉峰水库大坝",
+        reservoir=reservoir,
+        latitude="29.701000",
+        longitude="105.720000",
+        stream_main_url="rtsp://admin:Secret-pw1@192.168.1.64:554/Streaming/Channels/101",
+        responsible_name="王师傅",
+        responsible_phone="13800138000",
+    )
+    return {"monitoring_point": point, "monitoring_reservoir": reservoir}
+
+
+def scanned_urls(objects) -> list[Scan]:
+    point = objects["monitoring_point"]
+    return [
+        Scan("/monitoring/map/"),
+        Scan("/monitoring/map/points/"),
+        Scan(f"/monitoring/map/points/{point.pk}/card/"),
+    ]
+
+
+def personal_numbers() -> set[str]:
+    return {"13800138000"}
