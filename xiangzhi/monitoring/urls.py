@@ -1,9 +1,20 @@
 from django.urls import path
 
-from . import map_views
+from . import map_views, views
 
 app_name = "monitoring"
 urlpatterns = [
+    path("health/", views.health, name="health"),
+    path("points/", views.point_list, name="points"),
+    path("points/new/", views.point_create, name="point_create"),
+    path("points/<int:pk>/", views.point_detail, name="point"),
+    path("points/<int:pk>/edit/", views.point_edit, name="point_edit"),
+    path("snapshots/<int:pk>/", views.snapshot_image, name="snapshot"),
+    path("reservoirs/", views.reservoir_list, name="reservoirs"),
+    path("reservoirs/new/", views.reservoir_create, name="reservoir_create"),
+    path("reservoirs/<int:pk>/edit/", views.reservoir_edit, name="reservoir_edit"),
+    path("policies/", views.policies, name="policies"),
+    # the map and the charts (map_views.py)
     path("map/", map_views.map_page, name="map"),
     path("map/points/", map_views.map_points, name="map_points"),
     path("map/points/<int:pk>/card/", map_views.map_card, name="map_card"),

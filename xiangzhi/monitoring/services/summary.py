@@ -76,7 +76,6 @@ def daily_summaries_send(*, town: Town, now: datetime.datetime | None = None) ->
     rows = (
         Point.objects.unrestricted("the summary job reads the points of the town it reports on")
         .filter(town=town)
-        .exclude(responsible__isnull=True, responsible_phone="")
         .values_list("code", "status", "responsible_id", "responsible_name", "responsible_phone")
     )
     for code, status, user_id, name, phone in rows.iterator():

@@ -3,16 +3,31 @@
 from xiangzhi.tests.access import Access, Scan, holders, page
 
 VIEW = holders("monitoring.view")
+CONFIGURE = holders("monitoring.configure")
 
 TABLE: dict[str, Access] = {
+    "monitoring:health": page(VIEW),
+    "monitoring:points": page(VIEW),
+    "monitoring:point": page(VIEW, pk="monitoring_point"),
+    "monitoring:point_create": page(CONFIGURE, form=True),
+    "monitoring:point_edit": page(CONFIGURE, pk="monitoring_point", form=True),
+    "monitoring:snapshot": page(VIEW, pk="monitoring_snapshot"),
+    "monitoring:reservoirs": page(VIEW),
+    "monitoring:reservoir_create": page(CONFIGURE, form=True),
+    "monitoring:reservoir_edit": page(CONFIGURE, pk="monitoring_reservoir", form=True),
+    "monitoring:policies": page(CONFIGURE, form=True),
     "monitoring:map": page(VIEW),
     "monitoring:map_points": page(VIEW),
     "monitoring:map_card": page(VIEW, pk="monitoring_point"),
     "monitoring:point_series": page(VIEW, pk="monitoring_point"),
 }
 
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60 + b"\xff\xd9"
+
 
 def in_scope(request) -> dict:
+    from xiangzhi.monitoring import services
+
     from .factories import PointFactory, ReservoirFactory
 
     admin = request.getfixturevalue("admin_user")
@@ -30,12 +45,18 @@ def in_scope(request) -> dict:
         responsible_name="王师傅",
         responsible_phone="13800138000",
     )
-    return {"monitoring_point": point, "monitoring_reservoir": reservoir}
+    shot = services.snapshot_store(actor=admin, point=point, image=JPEG)
+    return {"monitoring_point": point, "monitoring_reservoir": reservoir, "monitoring_snapshot": shot}
 
 
 def scanned_urls(objects) -> list[Scan]:
     point = objects["monitoring_point"]
     return [
+        Scan("/monitoring/health/"),
+        Scan("/monitoring/points/"),
+        Scan(f"/monitoring/points/{point.pk}/"),
+        Scan(f"/monitoring/points/{point.pk}/edit/"),
+        Scan("/monitoring/reservoirs/"),
         Scan("/monitoring/map/"),
         Scan("/monitoring/map/points/"),
         Scan(f"/monitoring/map/points/{point.pk}/card/"),
