@@ -197,5 +197,7 @@ def test_the_card_shows_status_readings_history_and_a_live_link_without_credenti
 def test_the_card_is_a_few_queries(client, duty, network, django_assert_max_num_queries):
     client.force_login(duty)
     client.get("/monitoring/map/points/")
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10) as done:  # the session, the user and their roles besides
         assert client.get(f"/monitoring/map/points/{network['gauge'].pk}/card/").status_code == 200
+    # the point, its latest readings, its last changes, its last snapshot
+    assert sum('FROM "monitoring_' in q["sql"] for q in done.captured_queries) == 4
