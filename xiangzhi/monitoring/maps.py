@@ -143,7 +143,7 @@ def village_outlines(*, user) -> list[dict]:
                 "id": pk,
                 "name": name,
                 "ring": [_display(lat, lon, gcj02) for lat, lon in shape["ring"]],
-                "label": _display(*shape["label"], gcj02),
+                "label": _display(shape["label"][0], shape["label"][1], gcj02),
             }
         )
     return result

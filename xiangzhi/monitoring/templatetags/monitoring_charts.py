@@ -19,6 +19,7 @@ def point_charts(context, point):
         "quantities": [(q, Quantity(q).label, UNITS.get(q, "")) for q in quantities],
         "spans": list(charts.RANGE_LABELS.items()),
         "chart_text": {
+            "time": gettext("time"),
             "latest": gettext("latest"),
             "high": gettext("highest"),
             "low": gettext("lowest"),

@@ -61,6 +61,7 @@ def test_an_outline_encloses_its_places_and_no_corner_is_a_house():
         for a, b in zip(ring, ring[1:] + ring[:1], strict=True):
             assert (b[0] - a[0]) * (lon - a[1]) - (b[1] - a[1]) * (lat - a[0]) >= 0
     c = centroid(ring)
+    assert c is not None
     assert 29.69 < c[0] < 29.71 and 105.71 < c[1] < 105.74
 
 

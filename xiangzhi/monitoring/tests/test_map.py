@@ -2,12 +2,13 @@
 GCJ-02 shift for a Chinese base map, village outlines, the point's card and the query counts."""
 
 import json
+from typing import cast
 
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
-from xiangzhi.accounts.models import RoleAssignment
+from xiangzhi.accounts.models import RoleAssignment, User
 from xiangzhi.accounts.tests.factories import UserFactory
 from xiangzhi.core.permissions import Role
 from xiangzhi.monitoring import maps, services
@@ -89,7 +90,7 @@ def test_the_duty_officer_sees_the_whole_town(client, duty, network):
 
 def test_a_device_is_refused_the_map_and_its_data(client, town, network):
     device = UserFactory(username="gauge-1", town=town, roles=())
-    RoleAssignment.objects.create(user=device, role=Role.DEVICE, object_id=network["gauge"].pk)
+    RoleAssignment.objects.create(user=cast(User, device), role=Role.DEVICE, object_id=network["gauge"].pk)
     client.force_login(device)
     for url in (
         "/monitoring/map/",

@@ -16,7 +16,7 @@
     el.textContent = "";
     if (!data.x.length) { summary.textContent = T.none; box.dataset.points = 0; return; }
     var unit = data.unit ? " " + data.unit : "";
-    var cols = [data.x, data.y], series = [{ value: function (u, v) { return v == null ? "—" : fullFmt(new Date(v * 1000)); } }];
+    var cols = [data.x, data.y], series = [{ label: T.time, value: function (u, v) { return v == null ? "—" : fullFmt(new Date(v * 1000)); } }];
     series.push(data.cumulative
       ? { label: data.label, stroke: "#0b5cad", fill: "rgba(11,92,173,.35)", paths: uPlot.paths.bars({ size: [0.8, 40] }), points: { show: false } }
       : { label: data.label + (data.min ? " (" + T.mean + ")" : ""), stroke: "#0b5cad", width: 2, points: { show: data.x.length < 60 } });

@@ -22,10 +22,12 @@
   var outlines = L.featureGroup().addTo(map);
   cfg.outlines.forEach(function (v) {
     L.polygon(v.ring, { color: "#8a6d3b", weight: 1.5, fillColor: "#c9b98f", fillOpacity: 0.12, interactive: false }).addTo(outlines);
+    var name = document.createElement("span");
+    name.textContent = v.name;
     L.marker(v.label, {
-      icon: L.divIcon({ className: "village-name", html: "<span></span>", iconSize: null }),
+      icon: L.divIcon({ className: "village-name", html: name, iconSize: null }),
       interactive: false, keyboard: false
-    }).addTo(outlines).getElement().firstChild.textContent = v.name;
+    }).addTo(outlines);
   });
 
   var icons = {};
