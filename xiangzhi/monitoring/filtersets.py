@@ -30,8 +30,11 @@ class PointFilter(ScopedFilterSet):
     reservoir = ScopedModelChoiceFilter(
         Reservoir, perms.VIEW, label=_("reservoir"), empty_label=_("any reservoir")
     )
-    public_area = django_filters.BooleanFilter(
-        label=_("public-area points"), widget=django_filters.widgets.BooleanWidget()
+    public_area = django_filters.ChoiceFilter(
+        choices=[("yes", _("public-area points only")), ("no", _("other points only"))],
+        method="filter_public_area",
+        label=_("public-area points"),
+        empty_label=_("all points"),
     )
 
     class Meta:
@@ -43,6 +46,9 @@ class PointFilter(ScopedFilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(code__istartswith=value) | Q(name__icontains=value))
+
+    def filter_public_area(self, queryset, name, value):
+        return queryset.filter(public_area=value == "yes") if value else queryset
 
     def filter_town_wide(self, queryset, name, value):
         return queryset.filter(village__isnull=True) if value else queryset

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from xiangzhi.areas.filtersets import AreaFilter
+from xiangzhi.areas.selectors import villages_for
 from xiangzhi.core.pages import form_page, form_saved, requires
 
 from . import permissions as perms
@@ -33,7 +34,7 @@ def health(request):
             "kinds": PointKind.choices,
             "kind": kind,
             "village_id": village_id,
-            "villages": AreaFilter(request.GET, request=request).form["village"],
+            "villages": villages_for(user=request.user),
         },
     )
 

@@ -344,7 +344,7 @@ def policy_set(
 @transaction.atomic
 def snapshot_store(
     *,
-    actor,
+    actor=None,
     point: Point,
     image: bytes,
     taken_at: datetime.datetime | None = None,
@@ -353,12 +353,14 @@ def snapshot_store(
     height: int | None = None,
 ) -> Snapshot:
     """Keep one frame grabbed from `point`'s camera (the probe module grabs it) — at most
-    XIANGZHI_SNAPSHOT_MAX_BYTES, and a JPEG or PNG."""
-    require(actor, perms.SNAPSHOT, point)
+    XIANGZHI_SNAPSHOT_MAX_BYTES, and a JPEG or PNG. `actor` None: the platform's own (an alarm's, a schedule's),
+    for a point the caller already read in scope."""
+    if actor is not None:
+        require(actor, perms.SNAPSHOT, point)
     if len(image) > conf.snapshot_max_bytes():
         raise ValidationError(
             _("The snapshot is larger than the limit of %(limit)d KB.")
-            % {"limit": conf.snapshot_max_bytes() // 1000}
+            % {"limit": (conf.snapshot_max_bytes() + 999) // 1000}
         )
     if not (image.startswith(b"\xff\xd8") or image.startswith(b"\x89PNG")):
         raise ValidationError(_("A snapshot is a JPEG or PNG image."))

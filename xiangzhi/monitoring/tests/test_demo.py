@@ -15,8 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_the_demo_network(town, admin_user, village_a, village_b, household_a, django_assert_max_num_queries):
     # bulk inserts: SQLite splits them by its limit of variables per statement, hence a few hundred
     with django_assert_max_num_queries(300):
-        lines = demo_monitoring(town=town, admin=admin_user, rng=random.Random(1))
-    assert "1,000 cameras" in lines[0]
+        demo_monitoring(town=town, admin=admin_user, rng=random.Random(1))
     points = Point.objects.unrestricted("test").filter(town=town)
     assert points.filter(kind=PointKind.CAMERA).count() == 1000
     assert points.filter(public_area=True).count() == 38
