@@ -94,7 +94,7 @@ def build(other_gauges: int):
         from django.contrib.auth import get_user_model
 
         duty = get_user_model().objects.get(username="duty-bench")
-        return duty, point, json.loads((RESULTS / "charts-build.json").read_text())
+        return duty, point, json.loads((RESULTS / "charts.sqlite3-build.json").read_text())
     from xiangzhi.registry.tests.factories import TownWithFlagsFactory
 
     town = TownWithFlagsFactory(name="宝兴镇", code="500111108000")
@@ -166,7 +166,7 @@ def build(other_gauges: int):
         "record_s": round(record_s, 2),
         "rollups_refresh_s": round(rollup_s, 2),
     }
-    (RESULTS / "charts-build.json").write_text(json.dumps(info))
+    (RESULTS / "charts.sqlite3-build.json").write_text(json.dumps(info))
     return duty, point, info
 
 
