@@ -103,6 +103,19 @@ def _shots(url: str) -> list[tuple[str, str, Callable[[Page], None]]]:
         page.locator("#results ul.hits a[href*='/households/']").first.click()
         page.wait_for_url("**/registry/households/*/")
 
+    def monitoring_map(query: str = "") -> Callable[[Page], None]:
+        def shot(page: Page) -> None:
+            page.goto(url + "/monitoring/map/" + query)
+            expect(page.locator("#map[data-loaded]")).to_be_attached()
+
+        return shot
+
+    def gauge(page: Page) -> None:
+        page.goto(url + "/monitoring/points/?kind=water_level")
+        page.locator("main a[href*='/monitoring/points/']").filter(has_text="SW-").first.click()
+        page.wait_for_url("**/monitoring/points/*/")
+        expect(page.locator(".chart-box canvas").first).to_be_visible()
+
     return [
         ("", "login", go("/accounts/login/")),
         ("", "resident-sign-in", go("/r/")),
@@ -124,6 +137,9 @@ def _shots(url: str) -> list[tuple[str, str, Callable[[Page], None]]]:
         ("admin", "outbox", go("/messages/")),
         ("grid1", "visits-overdue", go("/visits/overdue/")),
         ("auditor1", "audit-log", go("/audit/")),
+        ("duty1", "monitoring-map", monitoring_map()),
+        ("duty1", "monitoring-map-reservoirs", monitoring_map("?reservoirs=true")),
+        ("duty1", "monitoring-gauge", gauge),
     ]
 
 

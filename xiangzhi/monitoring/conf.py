@@ -37,3 +37,44 @@ def probe_concurrency() -> int:
     return int(
         getattr(settings, "XIANGZHI_PROBE_CONCURRENCY", os.environ.get("XIANGZHI_PROBE_CONCURRENCY", 200))
     )
+
+
+# --- the map and the live view (docs/architecture.md, "The map and charts") ---
+
+_GCJ02_HOSTS = ("autonavi.com", "amap.com", "gtimg.com", "map.qq.com", "tencent")
+
+
+def map_tiles() -> str:
+    """The base map's tile URL template ({z}/{x}/{y}, {s} for a subdomain), such as 天地图's
+    `https://t{s}.tianditu.gov.cn/vec_w/wmts?…&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY` or an intranet tile
+    server's `http://10.0.0.5/tiles/{z}/{x}/{y}.png`. Empty (the default): no base map, the villages' outlines on a
+    plain background."""
+    return getattr(settings, "XIANGZHI_MAP_TILES", os.environ.get("XIANGZHI_MAP_TILES", ""))
+
+
+def map_tiles_gcj02() -> bool:
+    """Whether the base map is drawn in GCJ-02 (Gaode/Amap, Tencent): then points and outlines are shifted for
+    display. Set XIANGZHI_MAP_TILES_GCJ02 to say so; unset, it is guessed from the tile server's name. 天地图
+    (CGCS2000 ≈ WGS-84) and an intranet server of WGS-84 tiles need no shift."""
+    value = getattr(settings, "XIANGZHI_MAP_TILES_GCJ02", os.environ.get("XIANGZHI_MAP_TILES_GCJ02", ""))
+    if isinstance(value, bool):
+        return value
+    if value:
+        return value.lower() in ("1", "true", "yes")
+    return any(host in map_tiles() for host in _GCJ02_HOSTS)
+
+
+def map_subdomains() -> str:
+    """What {s} in the tile URL takes (天地图: 01234567)."""
+    return getattr(settings, "XIANGZHI_MAP_SUBDOMAINS", os.environ.get("XIANGZHI_MAP_SUBDOMAINS", "abc"))
+
+
+def map_attribution() -> str:
+    return getattr(settings, "XIANGZHI_MAP_ATTRIBUTION", os.environ.get("XIANGZHI_MAP_ATTRIBUTION", ""))
+
+
+def media_url_template() -> str:
+    """The town's media server's live-view URL for a point, `{code}` standing for the point's code: an HLS or
+    WebRTC relay such as `https://media.town.example/live/{code}/index.m3u8` (MediaMTX, ZLMediaKit, SRS). Empty:
+    the live-view link is the camera's RTSP URL, without its credentials."""
+    return getattr(settings, "XIANGZHI_MEDIA_URL", os.environ.get("XIANGZHI_MEDIA_URL", ""))

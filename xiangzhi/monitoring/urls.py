@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import map_views, views
 
 app_name = "monitoring"
 urlpatterns = [
@@ -17,4 +17,9 @@ urlpatterns = [
     path("reservoirs/new/", views.reservoir_create, name="reservoir_create"),
     path("reservoirs/<int:pk>/edit/", views.reservoir_edit, name="reservoir_edit"),
     path("policies/", views.policies, name="policies"),
+    # the map and the charts (map_views.py)
+    path("map/", map_views.map_page, name="map"),
+    path("map/points/", map_views.map_points, name="map_points"),
+    path("map/points/<int:pk>/card/", map_views.map_card, name="map_card"),
+    path("points/<int:pk>/series/", map_views.point_series, name="point_series"),
 ]

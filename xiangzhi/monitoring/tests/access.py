@@ -26,6 +26,10 @@ TABLE: dict[str, Access] = {
     "api-monitoring-ingest": Access(
         get=everyone(405, anonymous=405), post=everyone(401, anonymous=401), json=True
     ),
+    "monitoring:map": page(VIEW),
+    "monitoring:map_points": page(VIEW),
+    "monitoring:map_card": page(VIEW, pk="monitoring_point"),
+    "monitoring:point_series": page(VIEW, pk="monitoring_point"),
 }
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60 + b"\xff\xd9"
@@ -45,6 +49,8 @@ def in_scope(request) -> dict:
         code="CAM-A-001",
         name="玉峰水库大坝",
         reservoir=reservoir,
+        latitude="29.701000",
+        longitude="105.720000",
         stream_main_url="rtsp://admin:Secret-pw1@192.168.1.64:554/Streaming/Channels/101",
         responsible_name="王师傅",
         responsible_phone="13800138000",
@@ -63,6 +69,9 @@ def scanned_urls(objects) -> list[Scan]:
         Scan(f"/monitoring/points/{point.pk}/"),
         Scan(f"/monitoring/points/{point.pk}/edit/"),
         Scan("/monitoring/reservoirs/"),
+        Scan("/monitoring/map/"),
+        Scan("/monitoring/map/points/"),
+        Scan(f"/monitoring/map/points/{point.pk}/card/"),
     ]
 
 
