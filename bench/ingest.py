@@ -67,6 +67,37 @@ def child_env(db: str) -> dict:
     return env
 
 
+def start_broker() -> tuple[subprocess.Popen, int]:
+    """Mosquitto with the configuration a town uses (xiangzhi/config/mosquitto.conf), on a free port."""
+    import shutil
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    conf = (
+        (ROOT / "xiangzhi" / "config" / "mosquitto.conf")
+        .read_text()
+        .replace("listener 1883", f"listener {port}")
+    )
+    path = RESULTS / "ingest-var" / "mosquitto.conf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(conf)
+    broker = subprocess.Popen(
+        [shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(50):
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return broker, port
+        except OSError:
+            time.sleep(0.1)
+    broker.kill()
+    sys.exit("mosquitto did not start")
+
+
 def run_one(db: str, messages: int, steady_seconds: int) -> dict:
     """In a child process whose DATABASE_URL is this database's."""
     import django
@@ -96,11 +127,14 @@ def run_one(db: str, messages: int, steady_seconds: int) -> dict:
     )
     points = list(Point.objects.unrestricted("bench").order_by("pk"))
     root = f"bench{uuid.uuid4().hex[:6]}"
+    broker, port = start_broker()
     subscriber = subprocess.Popen(
         [
             sys.executable,
             "manage.py",
             "mqtt_subscriber",
+            "--port",
+            str(port),
             "--topic-root",
             root,
             "--group",
@@ -120,7 +154,7 @@ def run_one(db: str, messages: int, steady_seconds: int) -> dict:
     publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
     publisher.max_inflight_messages_set(2000)
     publisher.max_queued_messages_set(0)
-    publisher.connect("127.0.0.1", 1883)
+    publisher.connect("127.0.0.1", port)
     publisher.loop_start()
 
     # 1. burst --------------------------------------------------------------------------------------------
@@ -184,6 +218,7 @@ def run_one(db: str, messages: int, steady_seconds: int) -> dict:
     publisher.loop_stop()
     subscriber.terminate()
     out, _ = subscriber.communicate(timeout=60)
+    broker.terminate()
     found = re.search(r"received (\d+), stored (\d+) messages \((\d+) readings\), refused (\d+)", out)
     received, stored_messages, _offered, refused = (int(g) for g in found.groups()) if found else (0,) * 4
     steady = {
@@ -302,7 +337,7 @@ def main() -> None:
         "date": datetime.date.today().isoformat(),
         "command": "python bench/ingest.py " + " ".join(sys.argv[1:]),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "broker": "Mosquitto on 127.0.0.1:1883 (default configuration)",
+        "broker": "Mosquitto 2 with xiangzhi/config/mosquitto.conf (a free port on 127.0.0.1)",
         "databases": databases,
         "wall_seconds": round(time.perf_counter() - started, 1),
     }

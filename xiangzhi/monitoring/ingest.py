@@ -163,25 +163,24 @@ def parse_message(data, *, now: datetime.datetime | None = None) -> Message:
     return Message(heartbeat_at=at if heartbeat else None, values=values)
 
 
-def store_batch(items: Iterable[tuple[Point, Message]], *, source: str = TransitionReason.HEARTBEAT) -> int:
+def store_batch(
+    items: Iterable[tuple[Point, Message]],
+    *,
+    source: str = TransitionReason.HEARTBEAT,
+    received_at: datetime.datetime | None = None,
+) -> int:
     """Store the readings of many messages (one INSERT per thousand rows, duplicates dropped by the unique key)
-    and mark their points seen (one UPDATE per second of sending for those already online). Returns how many
-    readings were offered."""
+    and mark their points seen (one UPDATE for those already online). Returns how many readings were offered.
+
+    A point is seen when its message arrives (`received_at`, now by default), not at the time its readings carry:
+    a gauge sending the backlog of a day offline is alive now, and a device's clock is not trusted for health."""
     pairs: list[tuple[Point, Value]] = []
-    seen_at: dict[int, datetime.datetime] = {}
+    seen: set[int] = set()
     for point, message in items:
         pairs.extend((point, v) for v in message.values)
-        latest = max(
-            [v.at for v in message.values] + ([message.heartbeat_at] if message.heartbeat_at else [])
-        )
-        seen_at[point.pk] = max(seen_at.get(point.pk, latest), latest)
+        seen.add(point.pk)
     with transaction.atomic():
         offered = readings_record_many(items=pairs) if pairs else 0
-    # the state machine after the readings commit: a transition never rolls back a batch of readings;
-    # points seen in the same second share one UPDATE (a batch of 1,000 heartbeats is a handful of statements)
-    by_time: dict[datetime.datetime, list[int]] = {}
-    for pk, at in seen_at.items():
-        by_time.setdefault(at.replace(microsecond=0), []).append(pk)
-    for at, ids in by_time.items():
-        points_seen(point_ids=ids, at=at, source=source)
+    # the state machine after the readings commit: a transition never rolls back a batch of readings
+    points_seen(point_ids=seen, at=received_at or timezone.now(), source=source)
     return offered

@@ -6,7 +6,7 @@ Who may publish to a point's topics is the broker's business (Mosquitto's ACL fi
 write xiangzhi/<town>/<code>/#`); the subscriber still refuses a topic whose point it does not know.
 
 Delivery: QoS 1 from device to broker to subscriber; the subscriber acknowledges a message when it has it and
-stores it with the others that arrived within `flush_seconds` (0.2 s) in one transaction; a failed store is
+stores it with the others that arrived within `flush_seconds` (0.5 s) in one transaction; a failed store is
 retried, and SIGTERM stores what is in hand before the process ends. Acknowledging only after the commit would
 be stricter, but the broker lets only `max_inflight_messages` (Mosquitto: 20) go unacknowledged and queues only
 `max_queued_messages` (1,000) more for a subscriber — past that it DROPS messages — so a burst would be cut short
@@ -121,7 +121,7 @@ class Subscriber:
         port: int = 1883,
         group: str = "xiangzhi",
         batch_size: int = 500,
-        flush_seconds: float = 0.2,
+        flush_seconds: float = 0.5,
         client_id: str | None = None,
         username: str | None = None,
         password: str | None = None,
