@@ -20,6 +20,7 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from xiangzhi.core.masking import MASK, has_personal_number
+from xiangzhi.core.spreadsheet import restore
 
 from .engine import Cell, Field, Issue, SourceRow
 
@@ -416,6 +417,8 @@ def read_rows(
                     )
                     continue
                 value = cells[i] if i < len(cells) else None
+                if isinstance(value, str):
+                    value = restore(value)  # a cell our own export neutralised comes back as it was
                 if value is not None:
                     values[key] = value
             if not values and not held:

@@ -181,3 +181,18 @@ def test_a_big_xlsx_is_streamed_and_reads_the_same(tmp_path):
         ("户", 4, {"name": "李四", "note": "同户"}, ()),
         ("二", 2, {"name": "王五"}, ("note",)),
     ]
+
+
+def test_a_cell_our_export_neutralised_comes_back_as_it_was(tmp_path):
+    from xiangzhi.core.spreadsheet import neutralise
+
+    data = csv_bytes(
+        [
+            ["姓名", "电话", "备注"],
+            ["张三", "13800000000", neutralise("=HYPERLINK(1)")],
+            ["李四", "", "'不动"],
+        ],
+        "utf-8",
+    )
+    _found, _layouts, _mapping, rows, _log = _read(tmp_path, data, CONTACTS, "csv")
+    assert [r.values.get("note") for r in rows] == ["=HYPERLINK(1)", "'不动"]

@@ -417,8 +417,10 @@ def test_export_the_ledger_with_full_numbers_for_a_stated_reason(phone, admin_us
     assert download.value.suggested_filename.endswith("-未脱敏.xlsx")
     from openpyxl import load_workbook
 
-    wb = load_workbook(download.value.path(), read_only=True)
-    cells = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    # a file object: the download's path has no extension, which openpyxl goes by
+    with open(download.value.path(), "rb") as workbook:
+        wb = load_workbook(workbook, read_only=True)
+        cells = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row]
     assert household_a.head.id_number in cells
     entry = AuditEntry.objects.get(action="registry.ledger.export_unmasked")
     assert entry.after["rows"] == 4 and entry.after["reason"] == "民政办低保复核"
