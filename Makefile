@@ -19,10 +19,12 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_town
 	@echo "Serving http://127.0.0.1:8000 — log in as cadre1 / xiangzhi-demo"
-	@# beside the web server, stopping with it: the background worker (messages, scheduled jobs) and the MQTT
-	@# subscriber — on the broker at 127.0.0.1:1883 when one answers (Mosquitto), else on an embedded one (amqtt)
+	@# beside the web server, stopping with it: the background worker (messages, scheduled jobs, camera probes),
+	@# the SL 651 listener for gauges (port 5050, this machine only in the demo) and the MQTT subscriber — on the
+	@# broker at 127.0.0.1:1883 when one answers (Mosquitto), else on an embedded one (amqtt)
 	@pids=""; trap 'kill $$pids 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py worker & pids="$$pids $$!"; \
+	$(BIN)/python manage.py sl651_listener --host 127.0.0.1 --port 5050 & pids="$$pids $$!"; \
 	if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 1883), 1)" 2>/dev/null; then \
 	  mqtt=5; else echo "No MQTT broker on 127.0.0.1:1883: starting the embedded one"; \
 	  $(BIN)/amqtt -c xiangzhi/config/amqtt.yaml >var/amqtt.log 2>&1 & pids="$$pids $$!"; mqtt=3.1.1; sleep 2; fi; \
