@@ -209,7 +209,7 @@ class Subscriber:
                 self.stats.rejected[refused.message] += 1
                 log.info("MQTT message refused on %s: %s", message.topic, refused.message)
         if good:
-            close_old_connections()
+            # one connection for the process's life (reopened after an error, in `_store`), not one per batch
             self.stats.stored_readings += store_batch(good)
             self.stats.stored_messages += len(good)
         self.stats.received += len(batch)

@@ -164,15 +164,21 @@ def readings_purge(*, now: datetime.datetime | None = None) -> int:
     return deleted
 
 
-def readings_record_many(*, items: Iterable[tuple[Point, Value]], batch_size: int = 1000) -> int:
-    """`readings_record` for a batch across many points (an ingest batch): one INSERT per `batch_size` rows,
-    duplicates dropped. Returns how many were offered."""
+def readings_record_many(*, items: Iterable[tuple[Point, Value]]) -> int:
+    """`readings_record` for a batch across many points (an ingest batch): the same INSERT, duplicates dropped.
+    Returns how many were offered."""
+    connection = connections[router.db_for_write(Reading)]
     rows = []
     for point, v in items:
         if v.quantity not in _QUANTITIES:
             raise ValueError(f"unknown quantity {v.quantity!r}")
-        rows.append(
-            Reading(town_id=point.town_id, point_id=point.pk, quantity=v.quantity, at=v.at, value=v.value)
-        )
-    Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=batch_size)
+        if timezone.is_naive(v.at):
+            raise ValueError("a reading's time must be aware")
+        rows.append((point.town_id, point.pk, v.quantity, _when(connection, v.at), float(v.value)))
+    _write(
+        Reading,
+        ["town_id", "point_id", "quantity", "at", "value"],
+        rows,
+        conflict="ON CONFLICT (point_id, quantity, at) DO NOTHING",
+    )
     return len(rows)
