@@ -340,3 +340,38 @@ def test_a_text_refused_five_times_fails_and_its_batch_task_says_so(town, gatewa
     assert not DBTaskResult.objects.filter(status="READY").exists()
     [final] = failed_tasks(final_only=True)
     assert "1 of 1 messages not delivered" in final.error
+
+
+def test_a_run_near_the_end_of_its_lease_hands_the_rest_to_a_new_task(town, monkeypatch):
+    from xiangzhi.messaging import tasks
+
+    _fan_out(town, _recipients(5))
+    [ids] = _batches()
+    monkeypatch.setattr(tasks, "LEASE", datetime.timedelta(0))  # half of it is over before the first text
+    assert deliver_batch.call(ids)["handed_back"] == 5
+    messages = Message.objects.unrestricted("test")
+    assert set(messages.values_list("state", "claimed_by")) == {(State.QUEUED, "")}
+    monkeypatch.undo()
+    assert run_tasks() == 2  # the first task, then the one it handed the rest to
+    assert set(messages.values_list("state", "attempts")) == {(State.SENT, 1)}
+
+
+def test_an_error_of_ours_mid_batch_frees_its_claims_for_the_retry(town, monkeypatch):
+    from xiangzhi.messaging.senders import OutboxOnlySender
+
+    _fan_out(town, _recipients(4))
+    real, calls = OutboxOnlySender.send, []
+
+    def broken(self, message):
+        calls.append(message.pk)
+        if len(calls) == 2:
+            raise RuntimeError("a bug, not the gateway")
+        return real(self, message)
+
+    monkeypatch.setattr(OutboxOnlySender, "send", broken)
+    assert run_tasks() == 1
+    messages = Message.objects.unrestricted("test")
+    assert set(messages.values_list("state", "claimed_by", "attempts")) == {(State.QUEUED, "", 0)}
+    _due_later()
+    assert run_tasks() == 1  # the task's retry sends the whole batch
+    assert set(messages.values_list("state", "attempts")) == {(State.SENT, 1)}
