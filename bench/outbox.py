@@ -10,8 +10,9 @@ process (the worker's own `run_task`, without its polling sleep):
 
   publish   `notices.services.notice_publish(sms=True)`: the notice, its audit row, one task enqueued;
   fan-out   the task `notice_texts_send`: one `Message` per household whose head has a phone of their own,
-            each keyed by notice and household, each with its `deliver` task enqueued;
-  delivery  every `deliver` task, with the default sender (`OutboxOnlySender`: the outbox and the log — what a town
+            each keyed by notice and household, written with `bulk_create`, their delivery enqueued as one
+            `deliver_batch` task per 200 texts (`messaging.services.sms_send_many`);
+  delivery  every delivery task, with the default sender (`OutboxOnlySender`: the outbox and the log — what a town
             without an SMS contract runs; a gateway adds its own round trip per message);
   again     the fan-out task once more for the same notice: the keys must make it send nothing twice.
 
@@ -125,12 +126,12 @@ def make_worker():
     )
 
 
-def run_ready(worker, task_path: str) -> int:
-    """Run every ready task of `task_path`, one claim at a time as the worker does; how many ran."""
+def run_ready(worker, *task_paths: str) -> int:
+    """Run every ready task of `task_paths`, one claim at a time as the worker does; how many ran."""
     from django_tasks_db.models import DBTaskResult
 
     ran = 0
-    while (result := DBTaskResult.objects.ready().filter(task_path=task_path).first()) is not None:
+    while (result := DBTaskResult.objects.ready().filter(task_path__in=task_paths).first()) is not None:
         result.claim("bench")
         worker.run_task(result)
         ran += 1
@@ -171,11 +172,13 @@ def main() -> None:
         .count()
     )
     worker = make_worker()
-    from xiangzhi.messaging.tasks import deliver
+    from xiangzhi.messaging.tasks import deliver, deliver_batch
 
-    run_ready(worker, deliver.module_path)  # anything an interrupted earlier run left
+    delivery_tasks = (deliver.module_path, deliver_batch.module_path)
+    run_ready(worker, *delivery_tasks)  # anything an interrupted earlier run left
     before = Message.objects.count()
 
+    load = os.getloadavg()
     started = time.monotonic()
     notice = notice_publish(
         actor=admin, title="明日停水通知", body="明天8点到12点全镇停水检修，请提前储水。", sms=True
@@ -189,7 +192,7 @@ def main() -> None:
     log(f"fan-out: {texts:,} texts queued in {fanout_s:.1f} s ({fanned} task)")
 
     started = time.monotonic()
-    delivered = run_ready(worker, deliver.module_path)
+    delivered = run_ready(worker, *delivery_tasks)
     delivery_s = time.monotonic() - started
     sent = Message.objects.filter(key__startswith=f"notice:{notice.pk}:", state=State.SENT).count()
     log(f"delivery: {delivered:,} tasks, {sent:,} sent in {delivery_s:.1f} s")
@@ -240,6 +243,7 @@ def main() -> None:
             "python": platform.python_version(),
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
+            "load_average": [round(x, 1) for x in load],  # 1, 5, 15 min, when the timed steps began
         },
         "command": f".venv/bin/python bench/outbox.py --db {args.db}",
     }

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from xiangzhi.accounts.models import User
 from xiangzhi.core.background import Permanent, background
-from xiangzhi.messaging.services import sms_send
+from xiangzhi.messaging.services import Recipient, sms_send_many
 from xiangzhi.registry.choices import PhoneHolder
 from xiangzhi.registry.models import ContactPhone
 
@@ -29,28 +29,29 @@ def campaign_reminders_send(campaign_id: int, actor_id: int) -> int:
         ContactPhone.objects.unrestricted("the worker texts the heads of the households the reminder is for")
         .filter(holder=PhoneHolder.SELF, resident__household__in=list(waiting))
         .filter(resident__household__head_id=F("resident_id"))
-        .select_related("resident__household")
+        .select_related("resident")
         .order_by("resident__household_id", "priority", "id")
     )
     today = timezone.localdate().isoformat()
-    sent, done = 0, set()
+    heads: dict[int, ContactPhone] = {}
     for phone in phones:
-        household = phone.resident.household
-        if household.pk in done:
-            continue
-        done.add(household.pk)
-        sms_send(
-            town=campaign.town,
-            phone=phone.number,
-            kind=texts.REMINDER,
-            context={
-                "town": campaign.town.name,
-                "village": campaign.village.name,
-                "name": campaign.name,
-                "until": f"{campaign.ends_on:%m-%d}",
-            },
-            recipient_name=phone.resident.name,
-            key=f"campaign:{campaign.pk}:household:{household.pk}:{today}",
-        )
-        sent += 1
-    return sent
+        heads.setdefault(phone.resident.household_id, phone)  # the head's first phone only
+    sms_send_many(
+        town=campaign.town,
+        kind=texts.REMINDER,
+        context={
+            "town": campaign.town.name,
+            "village": campaign.village.name,
+            "name": campaign.name,
+            "until": f"{campaign.ends_on:%m-%d}",
+        },
+        recipients=[
+            Recipient(
+                key=f"campaign:{campaign.pk}:household:{household_id}:{today}",
+                phone=phone.number,
+                name=phone.resident.name,
+            )
+            for household_id, phone in heads.items()
+        ],
+    )
+    return len(heads)

@@ -45,6 +45,10 @@ class Message(TownScopedModel):
     key = models.CharField(max_length=120, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # which delivery run holds a queued text, and since when (`tasks.claim`): one conditional UPDATE takes a batch,
+    # so two workers never send the same text; a claim older than `tasks.LEASE` is a run that died, taken again
+    claimed_by = models.CharField(max_length=32, blank=True, default="", editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     scope = Scope(town="town")
 

@@ -29,12 +29,17 @@ class SendError(Exception):
 
 
 class Sender:
+    # True for a sender that carries nothing out of the platform: a batch's outcomes are then written together
+    records_only = False
+
     def send(self, message) -> str:
         """Deliver `message`; return the gateway's answer, raise SendError when it was not delivered."""
         raise NotImplementedError
 
 
 class OutboxOnlySender(Sender):
+    records_only = True
+
     def send(self, message) -> str:
         logger.info(
             "text message %s to %s kept in the outbox: %s", message.pk, message.phone_masked, message.body

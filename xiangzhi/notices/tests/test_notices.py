@@ -88,3 +88,26 @@ def test_the_publish_form_on_the_page(alice, village_a, client):
     assert "开会通知" in client.get("/notices/").content.decode()
     # an empty form answers with its errors, nothing published
     assert client.post("/notices/", {"title": ""}).status_code == 200
+
+
+@pytest.mark.parametrize("more", [0, 12])
+def test_texting_a_notice_takes_the_same_statements_however_many_households(
+    admin_user, group_a1, household_a, more, django_assert_max_num_queries
+):
+    from xiangzhi.notices.tasks import notice_texts_send
+    from xiangzhi.registry.services import PhoneInput
+    from xiangzhi.registry.tests.factories import HouseholdFactory, ResidentFactory
+
+    for i in range(more):
+        household = HouseholdFactory(actor=admin_user, group=group_a1)
+        ResidentFactory(actor=admin_user, household=household, phones=[PhoneInput(number=f"1390000{i:04d}")])
+    notice = _publish(admin_user, sms=True)
+    # the notice, its publisher and town, the heads' phones, the keys read, the texts written, their ids read, one
+    # delivery task (and a savepoint): ten, for 1 household as for 13
+    with django_assert_max_num_queries(10):
+        assert notice_texts_send.call(notice.pk) == 1 + more
+    assert Message.objects.unrestricted("test").filter(kind="notices.notice").count() == 1 + more
+    with django_assert_max_num_queries(10):  # again: nothing new
+        notice_texts_send.call(notice.pk)
+    run_tasks()
+    assert set(Message.objects.unrestricted("test").values_list("state", flat=True)) == {"sent"}
