@@ -30,7 +30,12 @@ def test_the_demo_town_has_residents_with_requests_and_a_notice():
     village = accounts[0].resident.household.village
     assert Notice.objects.unrestricted("test").get().village == village
     # the command prints the numbers to sign in with, and one of them works: the code is in the outbox
-    lines = out.getvalue().split("Residents who have signed in")[1].splitlines()[1:]
+    # (the numbers are the indented lines under the heading; later demo steps print their own lines after it)
+    lines = [
+        line
+        for line in out.getvalue().split("Residents who have signed in")[1].splitlines()[1:]
+        if line.startswith("  ")
+    ]
     assert len(lines) == 4
     phone, name = lines[1].split()[:2]
     client = Client()
