@@ -6,6 +6,7 @@ from xiangzhi.core.audit import register_action, register_model
 from xiangzhi.core.masking import mask_phone
 
 from .models import HealthPolicy, Point, Reservoir, Snapshot
+from .services.points import POINT_FIELDS
 
 register_action("monitoring.point.create", _("added a monitoring point"))
 register_action("monitoring.point.update", _("changed a monitoring point"))
@@ -17,27 +18,8 @@ register_action("monitoring.snapshot.take", _("grabbed a snapshot from a camera"
 
 register_model(
     Point,
-    fields=(
-        "code",
-        "name",
-        "kind",
-        "category",
-        "public_area",
-        "village",
-        "latitude",
-        "longitude",
-        "reservoir",
-        "forest_area",
-        "stream_main_url",
-        "stream_sub_url",
-        "vendor",
-        "device_model",
-        "installed_on",
-        "responsible",
-        "responsible_name",
-        "responsible_phone",
-        "status",
-    ),
+    # what the administrator's form writes (less the free-text notes), and the status set by hand
+    fields=(*(f for f in POINT_FIELDS if f != "notes"), "status"),
     masked={"responsible_phone": lambda v: mask_phone(v) if v else ""},
     computed={"stream_credentials": lambda p: "set" if p.has_stream_credentials else ""},
 )
